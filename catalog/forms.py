@@ -1,0 +1,57 @@
+"""Catalog forms: validation and widgets only; views hand cleaned_data to a service."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import ConfigurationItem, Service, SupportGroup
+
+User = get_user_model()
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the user started from, so a concurrent edit is caught."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.SelectMultiple):
+                field.widget.attrs.setdefault("size", 8)
+
+
+class ServiceForm(VersionedForm):
+    class Meta:
+        model = Service
+        fields = [
+            "name", "description", "owner", "support_group", "criticality", "sla_policy",
+            "lifecycle",
+        ]  # fmt: skip
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+
+class ConfigurationItemForm(VersionedForm):
+    services = forms.ModelMultipleChoiceField(
+        queryset=Service.objects.order_by("name"), required=False, label=_("Services")
+    )
+
+    class Meta:
+        model = ConfigurationItem
+        fields = ["name", "kind", "description", "services", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class SupportGroupForm(VersionedForm):
+    members = forms.ModelMultipleChoiceField(
+        queryset=User.objects.filter(is_active=True).order_by("username"),
+        required=False,
+        label=_("Members"),
+    )
+
+    class Meta:
+        model = SupportGroup
+        fields = ["name", "description", "email", "manager", "members", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}

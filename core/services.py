@@ -1,0 +1,48 @@
+"""Write helpers shared by every app's services: lock a row, check its version, save."""
+
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
+from django.db import models
+from django.db.models import F
+
+from core.exceptions import NotFound, VersionConflict
+
+M = TypeVar("M", bound=models.Model)
+
+
+def locked_get(
+    queryset: "models.QuerySet[M]", *, pk: Any, expected_version: int | None = None
+) -> M:
+    """Lock and return one row; refuse if it is gone or its version moved on.
+
+    Call inside a transaction. Raises: not_found, version_conflict.
+    """
+    obj = queryset.select_for_update().filter(pk=pk).first()
+    if obj is None:
+        raise NotFound()
+    if expected_version is not None and obj.version != expected_version:  # type: ignore[attr-defined]
+        raise VersionConflict(current_version=obj.version)  # type: ignore[attr-defined]
+    return obj
+
+
+def fields_apply(obj: M, data: Mapping[str, Any], allowed: Iterable[str]) -> list[str]:
+    """Set the allowed fields from `data` that differ; return the names that changed."""
+    changed = []
+    for name in allowed:
+        if name in data and getattr(obj, name) != data[name]:
+            setattr(obj, name, data[name])
+            changed.append(name)
+    return changed
+
+
+def version_bump(obj: M, changed: list[str], *, touched: bool = False) -> None:
+    """Save the `changed` fields and raise the version by one, if anything changed.
+
+    `touched` says that something besides the row's columns changed (a many-to-many set).
+    """
+    if not changed and not touched:
+        return
+    obj.version = F("version") + 1  # type: ignore[attr-defined]
+    obj.save(update_fields=sorted({*changed, "version", "updated_at"}))
+    obj.refresh_from_db(fields=["version"])
