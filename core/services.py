@@ -4,7 +4,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.db import models
-from django.db.models import F
 
 from core.exceptions import NotFound, VersionConflict
 
@@ -43,6 +42,7 @@ def version_bump(obj: M, changed: list[str], *, touched: bool = False) -> None:
     """
     if not changed and not touched:
         return
-    obj.version = F("version") + 1  # type: ignore[attr-defined]
+    # The row is locked (locked_get), so a plain increment cannot race; the history row
+    # written by save() then carries the new version too.
+    obj.version += 1  # type: ignore[attr-defined]
     obj.save(update_fields=sorted({*changed, "version", "updated_at"}))
-    obj.refresh_from_db(fields=["version"])

@@ -19,6 +19,8 @@ app.autodiscover_tasks()
 @task_postrun.connect
 def _close_old_connections(**kwargs: object) -> None:
     # RELIABILITY §B3: a worker must recover by itself after a database restart.
-    from django.db import close_old_connections
+    from django.db import connections
 
-    close_old_connections()
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:  # a task run inside a caller's transaction keeps it
+            conn.close_if_unusable_or_obsolete()

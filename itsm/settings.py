@@ -18,9 +18,20 @@ env = environ.Env()
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True}
+_BOOLEANS |= {"0": False, "false": False, "no": False, "off": False, "": False}
+
+
 def _setting(name: str, cast: type, default: object) -> object:
     """Read one variable; a malformed value stops the start with one clear line."""
     try:
+        if cast is bool:
+            raw = os.environ.get(name)
+            if raw is None:
+                return default
+            if raw.strip().lower() not in _BOOLEANS:
+                raise ValueError("expected true or false, got {raw!r}".format(raw=raw))
+            return _BOOLEANS[raw.strip().lower()]
         return env.get_value(name, cast=cast, default=default)
     except (ValueError, ImproperlyConfigured) as exc:
         raise ImproperlyConfigured(
@@ -119,6 +130,13 @@ except (ImproperlyConfigured, ValueError, KeyError) as exc:
     raise ImproperlyConfigured(
         "Environment variable DATABASE_URL is malformed: {error}".format(error=exc)
     ) from None
+if DATABASES["default"].get("ENGINE") not in (
+    "django.db.backends.sqlite3",
+    "django.db.backends.postgresql",
+):
+    raise ImproperlyConfigured(
+        "Environment variable DATABASE_URL is malformed: use postgres://… or sqlite:///…"
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # DEPENDENCIES §5.12: WAL and IMMEDIATE transactions, so writers queue instead of failing.
     DATABASES["default"]["OPTIONS"] = {
@@ -126,6 +144,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # A file, not shared-cache memory: there, concurrent writers fail at once with "table is
+    # locked" instead of waiting, which would make the concurrency tests meaningless.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = _setting("CONN_MAX_AGE", int, 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -184,6 +205,8 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+if STATIC_ROOT.is_relative_to(VAR_DIR):
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -220,8 +243,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="servicedesk@localhos
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first, so an anonymous call gets 401 with WWW-Authenticate, not 403.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.ModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": [

@@ -48,7 +48,7 @@ class ConditionalUpdateMixin:
         if obj is None:
             return None, None
         obj.refresh_from_db()
-        return self.get_serializer(obj).data, self.etag_for(obj)  # type: ignore[attr-defined]
+        return self.serializer_class(obj).data, self.etag_for(obj)  # type: ignore[attr-defined]
 
     def with_etag(self, response: Response, obj: Any) -> Response:
         response["ETag"] = self.etag_for(obj)

@@ -12,3 +12,8 @@ class ModelPermissions(DjangoModelPermissions):
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
         "OPTIONS": [],
     }
+
+    def has_permission(self, request, view):
+        if request.method.lower() not in view.http_method_names:
+            return True  # the view answers 405; a 403 would hide that the verb does not exist
+        return super().has_permission(request, view)

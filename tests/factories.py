@@ -1,0 +1,61 @@
+"""factory_boy factories for the shared apps."""
+
+import factory
+from django.contrib.auth import get_user_model
+
+from catalog.models import ConfigurationItem, Service, SupportGroup
+from sla.models import SlaPolicy, SlaTarget
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: "user{n}".format(n=n))
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+
+
+class SupportGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SupportGroup
+
+    name = factory.Sequence(lambda n: "Group {n}".format(n=n))
+    manager = factory.SubFactory(UserFactory)
+
+
+class SlaPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SlaPolicy
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: "Policy {n}".format(n=n))
+
+    @factory.post_generation
+    def targets(self, create, extracted, **kwargs):
+        if create:
+            SlaTarget.objects.bulk_create(
+                SlaTarget(
+                    policy=self, priority=p, response_minutes=30 * p, resolution_minutes=240 * p
+                )
+                for p in range(1, 6)
+            )
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+
+    name = factory.Sequence(lambda n: "Service {n}".format(n=n))
+    description = "A service."
+    owner = factory.SubFactory(UserFactory)
+    support_group = factory.SubFactory(SupportGroupFactory)
+
+
+class ConfigurationItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConfigurationItem
+
+    name = factory.Sequence(lambda n: "ci-{n:03d}".format(n=n))
+    kind = "server"
