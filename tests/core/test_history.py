@@ -39,9 +39,12 @@ def test_history_rows_cannot_be_updated_through_the_orm():
 )
 def test_history_rows_cannot_be_changed_with_raw_sql(sql):
     ServiceFactory()
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
     assert Service.history.count() == 1
 
 
