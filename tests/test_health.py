@@ -18,13 +18,17 @@ def test_readyz_checks_database_and_broker(client):
 
 @pytest.mark.django_db
 def test_readyz_is_503_naming_the_broker_when_it_is_unreachable(client):
-    real_url, real_options = current_app.conf.broker_url, current_app.conf.broker_transport_options
-    current_app.conf.broker_url = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
-    current_app.conf.broker_transport_options = {"socket_connect_timeout": 1}
+    conf = current_app.conf
+    saved = {k: conf[k] for k in ("broker_url", "broker_write_url", "broker_transport_options")}
+    # Nothing listens on the discard port.
+    conf.update(
+        broker_url="redis://127.0.0.1:9/0",
+        broker_write_url="redis://127.0.0.1:9/0",
+        broker_transport_options={"socket_connect_timeout": 1},
+    )
     try:
         response = client.get("/readyz")
     finally:
-        current_app.conf.broker_url = real_url
-        current_app.conf.broker_transport_options = real_options
+        conf.update(saved)
     assert response.status_code == 503
     assert response.json()["reasons"][0].startswith("broker:")

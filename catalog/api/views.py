@@ -6,11 +6,13 @@ from django.db.models import Prefetch
 from catalog import selectors, services
 from catalog.api import serializers as s
 from catalog.filters import ConfigurationItemFilterSet, ServiceFilterSet, SupportGroupFilterSet
+from core.api.schema import crud_schema
 from core.api.viewsets import ServiceBackedViewSet
 
 User = get_user_model()
 
 
+@crud_schema(s.ServiceInputSerializer, s.ServiceOutputSerializer)
 class ServiceViewSet(ServiceBackedViewSet):
     serializer_class = s.ServiceOutputSerializer
     input_serializer_class = s.ServiceInputSerializer
@@ -30,6 +32,7 @@ class ServiceViewSet(ServiceBackedViewSet):
         )
 
 
+@crud_schema(s.ConfigurationItemInputSerializer, s.ConfigurationItemOutputSerializer)
 class ConfigurationItemViewSet(ServiceBackedViewSet):
     serializer_class = s.ConfigurationItemOutputSerializer
     input_serializer_class = s.ConfigurationItemInputSerializer
@@ -49,6 +52,7 @@ class ConfigurationItemViewSet(ServiceBackedViewSet):
         )
 
 
+@crud_schema(s.SupportGroupInputSerializer, s.SupportGroupOutputSerializer)
 class SupportGroupViewSet(ServiceBackedViewSet):
     serializer_class = s.SupportGroupOutputSerializer
     input_serializer_class = s.SupportGroupInputSerializer

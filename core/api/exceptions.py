@@ -1,13 +1,15 @@
 """One JSON error format for every 4xx (drf-standardized-errors), domain errors included.
 
 Body: {"type": "client_error" | "validation_error", "errors": [{"code", "detail", "attr"}]}.
-A version conflict (412) also carries the record's current representation and ETag.
+A version conflict (412) also carries the record's current representation and ETag. This
+plugs into drf-standardized-errors as its EXCEPTION_HANDLER_CLASS, so its OpenAPI hooks
+still document the error responses.
 """
 
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_standardized_errors.handler import exception_handler as standardized_handler
+from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
@@ -26,24 +28,24 @@ class DomainAPIException(drf_exceptions.APIException):
         super().__init__(detail=detail, code=error.code)
 
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Map domain and Django validation errors to DRF, then format them uniformly."""
-    original = exc
-    if isinstance(exc, DomainError):
-        exc = DomainAPIException(exc)
-    elif isinstance(exc, DjangoValidationError):
-        exc = drf_exceptions.ValidationError(
-            detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-        )
-    response = standardized_handler(exc, context)
-    view = context.get("view")
-    if (
-        response is not None
-        and isinstance(original, VersionConflict)
-        and hasattr(view, "conflict_payload")
-    ):
-        current, etag = view.conflict_payload()
-        response.data["current"] = current
-        if etag:
-            response["ETag"] = etag
-    return response
+class DeskExceptionHandler(ExceptionHandler):
+    """Maps domain and Django validation errors to DRF before formatting them."""
+
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if isinstance(exc, DomainError):
+            return DomainAPIException(exc)
+        if isinstance(exc, DjangoValidationError):
+            return drf_exceptions.ValidationError(
+                detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            )
+        return super().convert_known_exceptions(exc)
+
+    def get_response(self, exc: drf_exceptions.APIException, data: dict) -> Response:
+        response = super().get_response(exc, data)
+        view = self.context.get("view")
+        if isinstance(self.exc, VersionConflict) and hasattr(view, "conflict_payload"):
+            current, etag = view.conflict_payload()
+            response.data["current"] = current
+            if etag:
+                response["ETag"] = etag
+        return response

@@ -7,20 +7,11 @@ FilterSet shared with the UI, ordering by a unique key last, and stable paginati
 from typing import Any
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.mixins import ConditionalUpdateMixin
-
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    str,
-    OpenApiParameter.HEADER,
-    required=True,
-    description='The ETag from the last read, e.g. "svc-3-v2". Missing: 428; stale: 412.',
-)
 
 
 class ServiceBackedViewSet(
@@ -60,7 +51,6 @@ class ServiceBackedViewSet(
         )
         return self.with_etag(response, obj)
 
-    @extend_schema(parameters=[IF_MATCH])
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         obj = self.get_object()
         expected = self.expected_version(request, obj)

@@ -1,0 +1,80 @@
+"""Every list page and list endpoint costs the same queries with 3 rows as with 30.
+
+The test walks the URL registry, so a new list that is not given a row maker here fails.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import (
+    ConfigurationItemFactory,
+    ServiceFactory,
+    SlaPolicyFactory,
+    SupportGroupFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _ci():
+    ConfigurationItemFactory().services.add(ServiceFactory())
+
+
+def _group():
+    from tests.conftest import make_user
+
+    group = SupportGroupFactory()
+    group.members.add(make_user("m{n}".format(n=group.pk), None))
+
+
+# URL name → a function that adds one row to that list.
+ROW_MAKERS = {
+    "catalog:service_list": ServiceFactory,
+    "catalog:ci_list": _ci,
+    "catalog:supportgroup_list": _group,
+    "sla:policy_list": SlaPolicyFactory,
+    "catalog-api:service-list": ServiceFactory,
+    "catalog-api:ci-list": _ci,
+    "catalog-api:supportgroup-list": _group,
+    "sla-api:slapolicy-list": SlaPolicyFactory,
+}
+
+
+def _list_url_names(resolver=None, namespace=""):
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = namespace
+            if entry.namespace:
+                inner = (
+                    "{ns}:".format(ns=entry.namespace)
+                    if not namespace
+                    else namespace + entry.namespace + ":"
+                )
+            yield from _list_url_names(entry, inner)
+        elif (
+            isinstance(entry, URLPattern) and entry.name and entry.name.endswith(("_list", "-list"))
+        ):
+            yield namespace + entry.name
+
+
+def test_every_list_has_a_row_maker():
+    # Django's admin index is not one of our lists.
+    assert set(_list_url_names()) - {"admin:app_list"} == set(ROW_MAKERS)
+
+
+@pytest.mark.parametrize("url_name", sorted(ROW_MAKERS))
+def test_list_queries_do_not_grow_with_rows(client, administrator, url_name):
+    client.force_login(administrator)
+    url = reverse(url_name)
+    url += "?page_size=100" if "-api" in url_name else "?per_page=100"
+    counts = []
+    for rows in (3, 30):
+        for _ in range(rows - (3 if rows == 30 else 0)):
+            ROW_MAKERS[url_name]()
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == 200
+        counts.append(len(ctx))
+    assert counts[0] == counts[1], "{url}: {counts}".format(url=url_name, counts=counts)
