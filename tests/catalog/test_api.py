@@ -1,11 +1,9 @@
 """Catalog API: permissions, errors in one JSON format, ETag / If-Match."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Service
-from tests.factories import ConfigurationItemFactory, ServiceFactory, SupportGroupFactory
+from tests.factories import ServiceFactory, SupportGroupFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -146,32 +144,6 @@ class TestErrors:
 
 
 class TestLists:
-    @pytest.mark.parametrize(
-        ("url", "factory"),
-        [
-            (URL, lambda: ServiceFactory()),
-            ("/api/v1/cis/", lambda: ConfigurationItemFactory().services.add(ServiceFactory())),
-            ("/api/v1/support-groups/", lambda: SupportGroupFactory()),
-            ("/api/v1/sla-policies/", None),
-        ],
-    )
-    def test_list_costs_the_same_queries_for_3_and_30_rows(
-        self, api_client, administrator, url, factory
-    ):
-        from tests.factories import SlaPolicyFactory
-
-        make = factory or (lambda: SlaPolicyFactory())
-        client = api_client(administrator)
-        counts = []
-        for total in (3, 30):
-            while len(client.get(url + "?page_size=100").json()["results"]) < total:
-                make()
-            with CaptureQueriesContext(connection) as ctx:
-                response = client.get(url + "?page_size=100")
-            assert len(response.json()["results"]) == total
-            counts.append(len(ctx))
-        assert counts[0] == counts[1]
-
     def test_filter_and_search_shared_with_the_ui(self, api_client, agent):
         ServiceFactory(name="Payroll", criticality=1)
         ServiceFactory(name="Printing", criticality=4)
