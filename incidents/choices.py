@@ -42,3 +42,23 @@ def priority_for(impact: int, urgency: int) -> int:
     if impact not in Impact.values or urgency not in Urgency.values:
         raise ValueError("impact and urgency must be 1, 2 or 3")
     return impact + urgency - 1
+
+
+class ResolutionCode(models.TextChoices):
+    FIXED = "fixed", _("Solved (permanently)")
+    WORKAROUND = "workaround", _("Solved (workaround)")
+    NOT_REPRODUCIBLE = "not_reproducible", _("Not solved (not reproducible)")
+    DUPLICATE = "duplicate", _("Duplicate")
+    USER_ERROR = "user_error", _("User error / how-to")
+    BY_CALLER = "by_caller", _("Resolved by caller")
+    OTHER = "other", _("Other")
+
+
+class ContactChannel(models.TextChoices):
+    PORTAL = "portal", _("Self-service portal")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    CHAT = "chat", _("Chat")
+    WALK_IN = "walk_in", _("Walk-in")
+    MONITORING = "monitoring", _("Monitoring")
+    API = "api", _("API")

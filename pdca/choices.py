@@ -1,15 +1,12 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import Scope
+
+__all__ = ["Phase", "Scope"]
+
 
 class Phase(models.TextChoices):
     PLAN = "plan", _("Plan")
     DO = "do", _("Do")
     ACT = "act", _("Act")
-
-
-class Scope(models.TextChoices):
-    """Every record is operational unless triaged strategic (DOMAIN §6)."""
-
-    OPERATIONAL = "operational", _("Operational")
-    STRATEGIC = "strategic", _("Strategic")
