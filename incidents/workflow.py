@@ -26,6 +26,14 @@ def within_reopen_window(record: Any, actor: Any, data: Mapping[str, Any]) -> No
         )
 
 
+def actor_is_caller(record: Any, actor: Any, data: Mapping[str, Any]) -> None:
+    """Guard: only the caller confirms or rejects a resolution."""
+    if record.caller_id != actor.pk:
+        raise TransitionRefused(
+            "caller_only", _("Only the caller can confirm or reject the resolution."), status=403
+        )
+
+
 START = Transition(
     "start", frozenset({S.NEW}), S.IN_PROGRESS, _("Start work"), "incidents.change_incident"
 )
@@ -74,4 +82,22 @@ CANCEL = Transition(
     fields=("cancel_reason",),
 )
 
-INCIDENT_WORKFLOW = Workflow((START, HOLD, RESUME, RESOLVE, REOPEN, CLOSE, CANCEL))
+CONFIRM = Transition(
+    "confirm", frozenset({S.RESOLVED}), S.CLOSED, _("Confirm resolution"), guards=(actor_is_caller,)
+)
+REJECT = Transition(
+    "reject",
+    frozenset({S.RESOLVED}),
+    S.IN_PROGRESS,
+    _("Not solved – reopen"),
+    guards=(
+        actor_is_caller,
+        within_reopen_window,
+        require("comment", _("A comment saying what is still wrong")),
+    ),
+    fields=("comment",),
+)
+
+INCIDENT_WORKFLOW = Workflow((START, HOLD, RESUME, RESOLVE, REOPEN, CLOSE, CANCEL, CONFIRM, REJECT))
+STAFF_TRANSITIONS = ("start", "hold", "resume", "resolve", "reopen", "close", "cancel")
+CALLER_TRANSITIONS = ("confirm", "reject")

@@ -335,6 +335,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=17),
     },
     "core.health_ping": {"task": "core.health_ping", "schedule": 60.0},
+    "incidents.scan_incident_sla": {"task": "incidents.scan_incident_sla", "schedule": 60.0},
+    "incidents.close_resolved_incidents": {
+        "task": "incidents.close_resolved_incidents",
+        "schedule": crontab(minute=7),
+    },
 }
 OUTBOX_BATCH_SIZE = 100
 OUTBOX_MAX_ATTEMPTS = 10
@@ -374,3 +379,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 AXES_VERBOSE = False
+
+# --- Incident management --------------------------------------------------------------------
+INCIDENT_REOPEN_DAYS = _setting("INCIDENT_REOPEN_DAYS", int, 7)
+INCIDENT_AUTO_CLOSE_DAYS = _setting("INCIDENT_AUTO_CLOSE_DAYS", int, 3)
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

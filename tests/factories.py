@@ -59,3 +59,22 @@ class ConfigurationItemFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: "ci-{n:03d}".format(n=n))
     kind = "server"
+
+
+def office_policy(**kwargs):
+    """A Swedish office-hours policy, 08–17 Mon–Fri, P1 targets 1 h response / 4 h resolution."""
+    import datetime as dt
+
+    policy = SlaPolicy.objects.create(
+        name=kwargs.pop("name", "Office"),
+        time_zone="Europe/Stockholm",
+        work_start=dt.time(8),
+        work_end=dt.time(17),
+        holiday_country="SE",
+        **kwargs,
+    )
+    for p in range(1, 6):
+        SlaTarget.objects.create(
+            policy=policy, priority=p, response_minutes=60 * p, resolution_minutes=240 * p
+        )
+    return policy

@@ -1,0 +1,91 @@
+"""Incident reads: who may see what (DOMAIN §1), queues, and what each page needs in one go."""
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from incidents.choices import IncidentState
+from incidents.models import Incident, IncidentComment
+
+OPEN_STATES = (IncidentState.NEW, IncidentState.IN_PROGRESS, IncidentState.ON_HOLD)
+
+
+def is_staff_actor(actor: Any) -> bool:
+    """Support staff see every incident; everyone else only their own and watched ones."""
+    return actor.has_perm("incidents.view_incident")
+
+
+def incident_visible(*, actor: Any) -> QuerySet[Incident]:
+    """Incidents the actor may see: all for staff; raised or watched for a requester."""
+    queryset = Incident.objects.all()
+    if is_staff_actor(actor):
+        return queryset
+    watched = Incident.watchers.through.objects.filter(incident_id=OuterRef("pk"), user_id=actor.pk)
+    return queryset.filter(Q(caller_id=actor.pk) | Exists(watched))
+
+
+def incident_list(*, actor: Any) -> QuerySet[Incident]:
+    """The queue: visible incidents with what a row shows, newest first."""
+    return (
+        incident_visible(actor=actor)
+        .select_related("service", "assignment_group", "assignee", "caller", "sla_policy")
+        .order_by("-opened_at", "-pk")
+    )
+
+
+def incident_queue(*, actor: Any, queue: str) -> QuerySet[Incident]:
+    """One of the named queues (QUEUES)."""
+    queryset = incident_list(actor=actor)
+    if queue == "mine":
+        return queryset.filter(assignee_id=actor.pk, state__in=OPEN_STATES)
+    if queue == "unassigned":
+        return queryset.filter(
+            assignee__isnull=True,
+            assignment_group__members=actor,
+            state__in=OPEN_STATES,
+        )
+    if queue == "open":
+        return queryset.filter(state__in=OPEN_STATES)
+    if queue == "breaching":
+        return queryset.filter(
+            state__in=OPEN_STATES, sla_state__in=["warning", "breached"]
+        ).order_by("resolution_due_at", "pk")
+    if queue == "major":
+        return queryset.filter(is_major=True, state__in=OPEN_STATES)
+    return queryset
+
+
+def incident_get(*, actor: Any, number: str) -> Incident | None:
+    """One incident by number with its page's related rows, or None if not visible."""
+    public_only = not is_staff_actor(actor)
+    comments = IncidentComment.objects.select_related("author").order_by("created_at", "pk")
+    if public_only:
+        comments = comments.filter(kind="comment")
+    return (
+        incident_visible(actor=actor)
+        .select_related(
+            "service",
+            "service__support_group",
+            "assignment_group",
+            "assignment_group__manager",
+            "assignee",
+            "caller",
+            "opened_by",
+            "sla_policy",
+            "parent",
+        )
+        .prefetch_related(
+            "cis",
+            "watchers",
+            Prefetch("comments", queryset=comments),
+            "attachments",
+            Prefetch("children", queryset=Incident.objects.order_by("number")),
+        )
+        .filter(number=number)
+        .first()
+    )
+
+
+def incident_history(*, incident: Incident) -> QuerySet[Any]:
+    """The audit rows of one incident, oldest first, with who made them."""
+    return incident.history.select_related("history_user").order_by("history_date", "history_id")
