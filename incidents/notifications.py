@@ -40,7 +40,9 @@ def incident_notification_send(
     with transaction.atomic():
         if not processed_message_claim(message_id=outbox_id, task=event):
             return False
-        incident = Incident.objects.select_related("service", "assignee").filter(pk=incident_id).first()
+        incident = (
+            Incident.objects.select_related("service", "assignee").filter(pk=incident_id).first()
+        )
         recipient = get_user_model().objects.filter(pk=recipient_id, is_active=True).first()
         if incident is None or recipient is None or not recipient.email:
             return False

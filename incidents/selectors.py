@@ -89,3 +89,13 @@ def incident_get(*, actor: Any, number: str) -> Incident | None:
 def incident_history(*, incident: Incident) -> QuerySet[Any]:
     """The audit rows of one incident, oldest first, with who made them."""
     return incident.history.select_related("history_user").order_by("history_date", "history_id")
+
+
+def incident_portal_list(*, actor: Any) -> QuerySet[Incident]:
+    """The portal's list: what the actor raised or watches, even when the actor is staff."""
+    watched = Incident.watchers.through.objects.filter(incident_id=OuterRef("pk"), user_id=actor.pk)
+    return (
+        Incident.objects.filter(Q(caller_id=actor.pk) | Exists(watched))
+        .select_related("service", "assignee")
+        .order_by("-opened_at", "-pk")
+    )

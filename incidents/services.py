@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.attachments import attachment_validate
 from core.exceptions import DomainError, NotFound, PermissionDenied
 from core.models import TimelineKind
 from core.numbering import number_next
@@ -23,7 +24,7 @@ from core.services import fields_apply, locked_get, version_bump
 from incidents.choices import ContactChannel, IncidentState, priority_for
 from incidents.clock import SlaResult, Snapshot, Targets, sla_fold
 from incidents.constants import AUTO_CLOSE_DAYS, NUMBER_PREFIX
-from incidents.models import Incident, IncidentComment
+from incidents.models import Incident, IncidentAttachment, IncidentComment
 from incidents.selectors import OPEN_STATES, incident_visible, is_staff_actor
 from incidents.workflow import INCIDENT_WORKFLOW
 from sla.choices import Metric, NotificationKind
@@ -505,3 +506,51 @@ def incident_close_resolved_due(*, now: datetime | None = None) -> int:
             incident_sla_refresh(incident=obj, now=now)
             closed += 1
     return closed
+
+
+# --- attachments and bulk actions -----------------------------------------------------------
+
+
+@transaction.atomic
+def incident_attachment_add(*, actor: Any, incident: Any, upload: Any) -> IncidentAttachment:
+    """Attach a file (size and sniffed type checked). Raises: not_found, attachment_*."""
+    obj = _lock(incident, None)
+    _visible_or_404(actor, obj)
+    content_type = attachment_validate(upload)
+    attachment = IncidentAttachment(
+        incident=obj,
+        file=upload,
+        original_name=(upload.name or "file")[:255],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
+    )
+    attachment.save()
+    return attachment
+
+
+def incident_bulk_apply(
+    *, actor: Any, numbers: Iterable[str], action: str, assignee: Any = None
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Apply one action to many incidents, each in its own transaction.
+
+    Returns the numbers done and (number, message) for those refused; one refusal does not
+    stop the others.
+    """
+    done: list[str] = []
+    refused: list[tuple[str, str]] = []
+    for number in numbers:
+        try:
+            if action == "assign":
+                incident_update(
+                    actor=actor, incident=number, expected_version=None, data={"assignee": assignee}
+                )
+            else:
+                incident_transition(
+                    actor=actor, incident=number, name=action, expected_version=None
+                )
+        except DomainError as err:
+            refused.append((number, err.message))
+        else:
+            done.append(number)
+    return done, refused

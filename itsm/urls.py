@@ -12,11 +12,13 @@ from itsm.views import HomeView
 api_v1 = [
     path("", include("catalog.api.urls")),
     path("", include("sla.api.urls")),
+    path("", include("incidents.api.urls")),
 ]
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("", include("core.urls")),
+    path("", include("incidents.urls")),
     path("catalog/", include("catalog.urls")),
     path("sla/", include("sla.urls")),
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),

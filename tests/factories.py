@@ -78,3 +78,21 @@ def office_policy(**kwargs):
             policy=policy, priority=p, response_minutes=60 * p, resolution_minutes=240 * p
         )
     return policy
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    """An incident written straight to the table (for list and visibility tests)."""
+
+    class Meta:
+        model = "incidents.Incident"
+
+    number = factory.Sequence(lambda n: "INC{n:07d}".format(n=n + 9000000))
+    title = factory.Faker("sentence", nb_words=5)
+    caller = factory.SubFactory(UserFactory)
+    opened_by = factory.SelfAttribute("caller")
+    service = factory.SubFactory(ServiceFactory)
+    assignment_group = factory.SelfAttribute("service.support_group")
+    state = "new"
+    priority = 3
+    impact = 2
+    urgency = 2

@@ -47,7 +47,7 @@ class ServiceBackedViewSet(
         obj = self.get_queryset().get(pk=obj.pk)
         response = Response(self.serializer_class(obj).data, status=status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(
-            request.path.rstrip("/") + "/{pk}/".format(pk=obj.pk)
+            request.path.rstrip("/") + "/{key}/".format(key=getattr(obj, self.lookup_field))
         )
         return self.with_etag(response, obj)
 

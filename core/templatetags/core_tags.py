@@ -24,3 +24,21 @@ def query_replace(context: template.Context, **changes: object) -> str:
         else:
             query[key] = str(value)
     return query.urlencode()
+
+
+@register.filter
+def duration(value) -> str:
+    """A timedelta as "2 d 3 h", "3 h 05 min" or "12 min"; negative values get a minus."""
+    if value is None:
+        return "—"
+    seconds = int(value.total_seconds())
+    sign = "−" if seconds < 0 else ""
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return "{s}{d} d {h} h".format(s=sign, d=days, h=hours)
+    if hours:
+        return "{s}{h} h {m:02d} min".format(s=sign, h=hours, m=minutes)
+    return "{s}{m} min".format(s=sign, m=minutes)

@@ -62,4 +62,4 @@ def test_response_forces_download_with_the_checked_type(tmp_path):
     assert response["Content-Type"] == "text/plain"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in response["Content-Security-Policy"]
-    response.close()
+    response.file_to_stream.close()

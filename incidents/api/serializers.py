@@ -1,0 +1,141 @@
+"""Incident API serializers: explicit fields; state, version, priority and SLA read-only."""
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from catalog.api.serializers import (
+    ServiceRefSerializer,
+    StrictCharField,
+    SupportGroupRefSerializer,
+    UserRefSerializer,
+)
+from catalog.models import ConfigurationItem, Service, SupportGroup
+from incidents.choices import Impact, Priority, Urgency
+from incidents.models import Incident, IncidentComment
+from incidents.presentation import sla_view
+
+User = get_user_model()
+
+
+class SlaSerializer(serializers.Serializer):
+    state = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    percent = serializers.IntegerField(allow_null=True)
+    remaining_seconds = serializers.IntegerField(allow_null=True)
+    response_due_at = serializers.DateTimeField(allow_null=True)
+    responded_at = serializers.DateTimeField(allow_null=True)
+
+
+class IncidentOutputSerializer(serializers.ModelSerializer):
+    service = ServiceRefSerializer(read_only=True)
+    caller = UserRefSerializer(read_only=True)
+    assignee = UserRefSerializer(read_only=True)
+    assignment_group = SupportGroupRefSerializer(read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    sla = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Incident
+        fields = [
+            "number", "title", "description", "state", "hold_reason", "service", "category",
+            "subcategory", "impact", "urgency", "priority", "priority_override_reason",
+            "assignment_group", "assignee", "caller", "contact_channel", "is_major", "parent",
+            "resolution_code", "resolution_notes", "cancel_reason", "reassignment_count",
+            "reopen_count", "first_contact_resolution", "pdca_scope", "opened_at",
+            "resolved_at", "closed_at", "updated_at", "version", "sla",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(SlaSerializer)
+    def get_sla(self, incident: Incident) -> dict:
+        view = sla_view(incident)
+        return {
+            "state": view.state,
+            "due_at": view.due_at,
+            "percent": view.percent,
+            "remaining_seconds": int(view.remaining.total_seconds()) if view.remaining else None,
+            "response_due_at": incident.response_due_at,
+            "responded_at": incident.responded_at,
+        }
+
+
+class IncidentInputSerializer(serializers.Serializer):
+    """Fields a client may set; priority is derived (managers override with a reason)."""
+
+    title = StrictCharField(max_length=200)
+    description = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
+    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all())
+    cis = serializers.PrimaryKeyRelatedField(
+        queryset=ConfigurationItem.objects.all(), many=True, required=False
+    )
+    caller = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
+    category = StrictCharField(max_length=100, required=False, allow_blank=True)
+    subcategory = StrictCharField(max_length=100, required=False, allow_blank=True)
+    impact = serializers.ChoiceField(choices=Impact.choices, required=False)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    assignment_group = serializers.PrimaryKeyRelatedField(
+        queryset=SupportGroup.objects.all(), required=False, allow_null=True
+    )
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), required=False, allow_null=True
+    )
+    contact_channel = serializers.ChoiceField(
+        choices=Incident._meta.get_field("contact_channel").choices, required=False
+    )
+    is_major = serializers.BooleanField(required=False)
+    pdca_scope = serializers.ChoiceField(
+        choices=Incident._meta.get_field("pdca_scope").choices, required=False
+    )
+    parent = serializers.SlugRelatedField(
+        slug_field="number", queryset=Incident.objects.all(), required=False, allow_null=True
+    )
+    priority = serializers.ChoiceField(choices=Priority.values, required=False)
+    priority_override_reason = StrictCharField(required=False, allow_blank=True)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    hold_reason = serializers.ChoiceField(
+        choices=Incident._meta.get_field("hold_reason").choices, required=False
+    )
+    resolution_code = serializers.ChoiceField(
+        choices=Incident._meta.get_field("resolution_code").choices, required=False
+    )
+    resolution_notes = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
+    cancel_reason = StrictCharField(required=False, allow_blank=True)
+    comment = StrictCharField(required=False, allow_blank=True)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class CommentInputSerializer(serializers.Serializer):
+    body = StrictCharField(trim_whitespace=False)
+    kind = serializers.ChoiceField(
+        choices=IncidentComment._meta.get_field("kind").choices, default="comment"
+    )
+
+
+class CommentOutputSerializer(serializers.ModelSerializer):
+    author = UserRefSerializer(read_only=True)
+
+    class Meta:
+        model = IncidentComment
+        fields = ["id", "kind", "body", "author", "created_at"]
+        read_only_fields = fields
+
+
+class HistoryOutputSerializer(serializers.Serializer):
+    history_id = serializers.IntegerField()
+    history_date = serializers.DateTimeField()
+    history_type = serializers.CharField()
+    history_user = serializers.CharField(
+        source="history_user.username", allow_null=True, default=None
+    )
+    state = serializers.CharField()
+    priority = serializers.IntegerField()
+    impact = serializers.IntegerField()
+    urgency = serializers.IntegerField()
+    assignment_group_id = serializers.IntegerField(allow_null=True)
+    assignee_id = serializers.IntegerField(allow_null=True)
+    hold_reason = serializers.CharField()
+    version = serializers.IntegerField()

@@ -1,0 +1,172 @@
+"""Incident API: visibility, create, If-Match, transitions, comments, history, errors."""
+
+import pytest
+
+from incidents.models import Incident
+from tests.factories import IncidentFactory, ServiceFactory, SupportGroupFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/incidents/"
+
+
+def detail(number, suffix=""):
+    return "{url}{n}/{s}".format(url=URL, n=number, s=suffix)
+
+
+@pytest.fixture
+def service(agent):
+    group = SupportGroupFactory(name="Desk")
+    group.members.add(agent)
+    return ServiceFactory(name="Mail", support_group=group)
+
+
+def create(client, svc, **data):
+    return client.post(URL, {"title": "Mail down", "service": svc.pk, **data}, format="json")
+
+
+class TestVisibility:
+    def test_requester_lists_only_own_incidents(self, api_client, requester, other_requester):
+        mine = IncidentFactory(caller=requester)
+        IncidentFactory(caller=other_requester)
+        body = api_client(requester).get(URL).json()
+        assert [i["number"] for i in body["results"]] == [mine.number]
+
+    def test_requester_gets_404_for_anothers_incident(self, api_client, requester, other_requester):
+        theirs = IncidentFactory(caller=other_requester)
+        response = api_client(requester).get(detail(theirs.number))
+        assert response.status_code == 404
+        assert response.json()["errors"][0]["code"] == "not_found"
+
+    def test_watcher_sees_the_incident(self, api_client, requester, other_requester):
+        theirs = IncidentFactory(caller=other_requester)
+        theirs.watchers.add(requester)
+        assert api_client(requester).get(detail(theirs.number)).status_code == 200
+
+    def test_staff_sees_all(self, api_client, agent, requester):
+        IncidentFactory(caller=requester)
+        assert api_client(agent).get(URL).json()["count"] == 1
+
+    def test_anonymous_is_401(self, api_client):
+        assert api_client().get(URL).status_code == 401
+
+
+class TestCreate:
+    def test_agent_creates_with_derived_priority(self, api_client, agent, service):
+        response = create(api_client(agent), service, impact=1, urgency=2)
+        assert response.status_code == 201, response.json()
+        body = response.json()
+        assert body["priority"] == 2
+        assert body["number"].startswith("INC")
+        assert body["assignment_group"]["name"] == "Desk"
+        assert body["sla"]["state"] in ("none", "running")
+        assert response["ETag"].startswith('"inc-')
+        assert response["Location"].endswith(detail(body["number"]))
+
+    def test_priority_in_create_is_ignored_unless_overridden_later(
+        self, api_client, agent, service
+    ):
+        body = create(api_client(agent), service, impact=3, urgency=3, priority=1).json()
+        assert body["priority"] == 5
+
+    @pytest.mark.parametrize(
+        ("payload", "attr"),
+        [
+            ({"impact": 7}, "impact"),
+            ({"urgency": "high"}, "urgency"),
+            ({"service": 99999}, "service"),
+            ({"title": ""}, "title"),
+            ({"title": 42}, "title"),
+        ],
+    )
+    def test_bad_fields_are_400_naming_the_field(self, api_client, agent, service, payload, attr):
+        response = create(api_client(agent), service, **payload)
+        assert response.status_code == 400
+        assert attr in {e["attr"] for e in response.json()["errors"]}
+        assert not Incident.objects.exists()
+
+
+class TestUpdateAndTransitions:
+    def test_patch_needs_if_match(self, api_client, agent, service):
+        client = api_client(agent)
+        number = create(client, service).json()["number"]
+        response = client.patch(detail(number), {"impact": 1}, format="json")
+        assert response.status_code == 428
+
+    def test_patch_with_etag_then_stale_etag(self, api_client, agent, service):
+        client = api_client(agent)
+        created = create(client, service)
+        number, etag = created.json()["number"], created["ETag"]
+        ok = client.patch(detail(number), {"impact": 1}, format="json", HTTP_IF_MATCH=etag)
+        assert ok.status_code == 200
+        assert ok.json()["priority"] == 3  # impact 1 × urgency 3
+        stale = client.patch(detail(number), {"title": "x"}, format="json", HTTP_IF_MATCH=etag)
+        assert stale.status_code == 412
+        assert stale.json()["current"]["version"] == 2
+
+    def test_transition_flow_and_refusals(self, api_client, agent, service):
+        client = api_client(agent)
+        created = create(client, service)
+        number = created.json()["number"]
+        url = detail(number, "transitions/resolve/")
+        assert client.post(url, {}, format="json").status_code == 428
+        refused = client.post(url, {}, format="json", HTTP_IF_MATCH=created["ETag"])
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["code"] == "resolution_code_required"
+        done = client.post(
+            url,
+            {"resolution_code": "fixed", "resolution_notes": "Restarted"},
+            format="json",
+            HTTP_IF_MATCH=created["ETag"],
+        )
+        assert done.status_code == 200
+        assert done.json()["state"] == "resolved"
+        wrong_state = client.post(
+            detail(number, "transitions/start/"), {}, format="json", HTTP_IF_MATCH=done["ETag"]
+        )
+        assert wrong_state.status_code == 409
+        assert wrong_state.json()["errors"][0]["code"] == "invalid_source_state"
+        unknown = client.post(
+            detail(number, "transitions/explode/"), {}, format="json", HTTP_IF_MATCH=done["ETag"]
+        )
+        assert unknown.status_code == 404
+
+    def test_requester_cannot_patch(self, api_client, requester, service):
+        client = api_client(requester)
+        created = create(client, service)
+        response = client.patch(
+            detail(created.json()["number"]),
+            {"title": "x"},
+            format="json",
+            HTTP_IF_MATCH=created["ETag"],
+        )
+        assert response.status_code == 403
+
+
+class TestCommentsAndHistory:
+    def test_requester_sees_public_comments_only(self, api_client, agent, requester, service):
+        number = create(api_client(requester), service).json()["number"]
+        staff = api_client(agent)
+        assert (
+            staff.post(detail(number, "comments/"), {"body": "On it"}, format="json").status_code
+            == 201
+        )
+        assert (
+            staff.post(
+                detail(number, "comments/"), {"body": "Secret", "kind": "work_note"}, format="json"
+            ).status_code
+            == 201
+        )
+        bodies = [c["body"] for c in api_client(requester).get(detail(number, "comments/")).json()]
+        assert bodies == ["On it"]
+        assert len(staff.get(detail(number, "comments/")).json()) == 2
+
+    def test_history_is_read_only_and_staff_only(self, api_client, agent, requester, service):
+        created = create(api_client(requester), service)
+        number = created.json()["number"]
+        api_client(agent).post(
+            detail(number, "transitions/start/"), {}, format="json", HTTP_IF_MATCH=created["ETag"]
+        )
+        rows = api_client(agent).get(detail(number, "history/")).json()
+        assert [r["state"] for r in rows] == ["new", "in_progress"]
+        assert api_client(requester).get(detail(number, "history/")).status_code == 403
+        assert api_client(agent).post(detail(number, "history/"), {}).status_code == 405

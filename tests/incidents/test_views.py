@@ -1,0 +1,155 @@
+"""Incident pages: queues, detail, forms, transitions, portal, CSV export, bulk actions."""
+
+import pytest
+from django.urls import reverse
+
+from incidents.models import Incident
+from incidents.services import incident_create
+from tests.factories import IncidentFactory, ServiceFactory, SupportGroupFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def service(agent):
+    group = SupportGroupFactory(name="Desk")
+    group.members.add(agent)
+    return ServiceFactory(name="Mail", support_group=group)
+
+
+def test_requester_cannot_open_the_staff_queue(client, requester):
+    client.force_login(requester)
+    assert client.get(reverse("incidents:incident_list")).status_code == 403
+
+
+def test_queues_filter_what_they_promise(client, agent, service):
+    mine = IncidentFactory(service=service, assignee=agent, state="in_progress")
+    unassigned = IncidentFactory(service=service)
+    IncidentFactory(service=service, state="closed")
+    client.force_login(agent)
+
+    def numbers(queue):
+        response = client.get(reverse("incidents:incident_list") + "?queue=" + queue)
+        return {row[0].number for row in response.context["rows"]}
+
+    assert numbers("mine") == {mine.number}
+    assert numbers("unassigned") == {unassigned.number}
+    assert numbers("open") == {mine.number, unassigned.number}
+    assert len(numbers("all")) == 3
+
+
+def test_search_finds_comments_too(client, agent, service):
+    incident = incident_create(actor=agent, data={"title": "Printer", "service": service})
+    from incidents.services import incident_comment_add
+
+    incident_comment_add(actor=agent, incident=incident.pk, body="toner cartridge jammed")
+    IncidentFactory(service=service, title="Other")
+    client.force_login(agent)
+    response = client.get(reverse("incidents:incident_list") + "?queue=all&q=cartridge")
+    assert [r[0].number for r in response.context["rows"]] == [incident.number]
+
+
+def test_detail_page_shows_timeline_and_only_allowed_buttons(client, agent, service):
+    incident = incident_create(actor=agent, data={"title": "Mail down", "service": service})
+    client.force_login(agent)
+    page = client.get(incident.get_absolute_url())
+    names = [t.name for t, _ in page.context["transitions"]]
+    assert names == ["start", "resolve", "cancel"]
+    assert page.context["timeline"][0].kind == "created"
+
+
+def test_transition_through_the_page_and_a_refusal_message(client, agent, service):
+    incident = incident_create(actor=agent, data={"title": "Mail down", "service": service})
+    client.force_login(agent)
+    url = reverse("incidents:incident_transition", args=[incident.number, "resolve"])
+    refused = client.post(url, {"version": 1}, follow=True)
+    assert "resolution code is required" in refused.text
+    client.post(url, {"version": 1, "resolution_code": "fixed", "resolution_notes": "ok"})
+    assert Incident.objects.get().state == "resolved"
+
+
+def test_stale_form_does_not_overwrite(client, agent, service):
+    incident = incident_create(actor=agent, data={"title": "Mail down", "service": service})
+    client.force_login(agent)
+    start = reverse("incidents:incident_transition", args=[incident.number, "start"])
+    client.post(start, {"version": 1})
+    response = client.post(
+        reverse("incidents:incident_transition", args=[incident.number, "cancel"]),
+        {"version": 1, "cancel_reason": "dup"},
+        follow=True,
+    )
+    assert "changed by someone else" in response.text
+    assert Incident.objects.get().state == "in_progress"
+
+
+def test_requester_portal_flow(client, requester, other_requester, service):
+    client.force_login(requester)
+    response = client.post(
+        reverse("incidents:portal_create"),
+        {
+            "service": service.pk,
+            "title": "Cannot log in",
+            "description": "Since today",
+            "urgency": 2,
+        },
+    )
+    incident = Incident.objects.get()
+    assert response["Location"] == incident.get_absolute_url()
+    assert incident.caller == requester
+    page = client.get(reverse("incidents:portal"))
+    assert incident.number in page.text
+    theirs = IncidentFactory(caller=other_requester)
+    assert client.get(theirs.get_absolute_url()).status_code == 404
+
+
+def test_requester_sees_no_work_notes(client, agent, requester, service):
+    from incidents.services import incident_comment_add
+
+    incident = incident_create(actor=requester, data={"title": "x", "service": service})
+    incident_comment_add(actor=agent, incident=incident.pk, body="visible reply")
+    incident_comment_add(actor=agent, incident=incident.pk, body="internal only", kind="work_note")
+    client.force_login(requester)
+    page = client.get(incident.get_absolute_url())
+    assert "visible reply" in page.text
+    assert "internal only" not in page.text
+
+
+def test_csv_export_neutralises_formulas(client, agent, service):
+    IncidentFactory(service=service, title="=HYPERLINK('http://evil')")
+    client.force_login(agent)
+    response = client.get(reverse("incidents:incident_export") + "?queue=all")
+    body = b"".join(response.streaming_content).decode()
+    assert "'=HYPERLINK" in body
+    assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_bulk_assign_reports_each_incident(client, agent, service):
+    first = IncidentFactory(service=service)
+    second = IncidentFactory(service=service, state="closed")
+    client.force_login(agent)
+    response = client.post(
+        reverse("incidents:incident_bulk"),
+        {"incidents": [first.number, second.number], "action": "start"},
+        follow=True,
+    )
+    first.refresh_from_db()
+    assert first.state == "in_progress"
+    assert second.number in response.text  # refused, with its reason
+
+
+def test_attachment_upload_and_download(client, agent, service, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    incident = incident_create(actor=agent, data={"title": "x", "service": service})
+    client.force_login(agent)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.post(
+        reverse("incidents:incident_attachment", args=[incident.number]),
+        {"file": SimpleUploadedFile("log.txt", b"error 42\n", "text/plain")},
+    )
+    attachment = incident.attachments.get()
+    response = client.get(
+        reverse("incidents:incident_attachment_download", args=[incident.number, attachment.pk])
+    )
+    assert response["Content-Disposition"].startswith("attachment")
+    assert b"".join(response.streaming_content) == b"error 42\n"
