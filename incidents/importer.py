@@ -20,8 +20,11 @@ Assumptions and choices, each a property of the source file:
 - **The first event** is the creation (`+`), dated at `opened_at`; later events (`~`) are dated
   at `sys_updated_at`.
 - **Enriched columns.** `resolved_at`, `closed_at`, `closed_code` and `resolved_by` carry the
-  incident's final values on every row. An event shows `resolved_at` only from the point its
-  state is Resolved or Closed, and `closed_at` only when it is Closed.
+  incident's final values on every row. An event shows `resolved_at` only when its state is
+  Resolved or Closed, and `closed_at` only when it is Closed; neither later than the event's
+  own `sys_updated_at` (742 rows resolve "in the future" otherwise, because a later
+  re-resolution moved the final value). Last rows are consistent, so the incident keeps the
+  file's values.
 - **Priority** is kept as the source recorded it (its matrix gives P4 for Low/Low where ours
   gives P5); where it differs from ours, `priority_override_reason` says so.
 - **People and groups** are anonymised labels ("Caller 2403"). Each becomes an inactive user
@@ -49,6 +52,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
@@ -259,6 +263,11 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
+def _plain(value: Any) -> Any:
+    """A choices member as its value, so every database driver adapts it."""
+    return value.value if isinstance(value, Enum) else value
+
+
 def _clean(value: str) -> str:
     """Collapse runs of spaces ("Opened by  8"); the null marker becomes ""."""
     value = " ".join(value.split())
@@ -288,7 +297,7 @@ class _Importer:
         started = time.monotonic()
         magic = raw.read(2)
         raw.seek(0)
-        binary: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if magic == GZIP_MAGIC else raw  # type: ignore[assignment]
+        binary: Any = gzip.GzipFile(fileobj=raw, mode="rb") if magic == GZIP_MAGIC else raw
         text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
         reader = csv.reader(text)
         index = self._header(reader)
@@ -472,10 +481,14 @@ class _Importer:
             if value is None and text != NULL:
                 return BAD_DATE
             finals.append(value)
-        resolved_at = finals[0] if state in DONE_STATES else None
-        closed_at = finals[1] if state == IncidentState.CLOSED.value else None
-        if resolved_at is not None and resolved_at < opened_at:
+        if finals[0] is not None and finals[0] < opened_at:
             return BAD_DATE  # the model refuses it (inc_resolved_after_opened)
+        # The columns hold the final values; an event cannot show a later resolution.
+        resolved_at = closed_at = None
+        if state in DONE_STATES and finals[0] is not None:
+            resolved_at = max(min(finals[0], updated_at), opened_at)
+        if state == IncidentState.CLOSED.value and finals[1] is not None:
+            closed_at = min(finals[1], updated_at)
 
         try:
             mod_count = int(col("sys_mod_count"))
@@ -551,35 +564,29 @@ class _Importer:
 
     def _reference_ensure(self, batch: Iterable[tuple[str, list[_Event]]]) -> None:
         """Find or create every user, group and service the batch names (a few queries)."""
-        labels: dict[str, str] = {}
+        usernames: dict[str, None] = {}
         groups: dict[str, None] = {}
         services: dict[str, str | None] = {}  # service → group of the first event using it
         for _number, events in batch:
             for e in events:
-                for column, text in (
-                    ("caller_id", e.caller),
-                    ("opened_by", e.opened_by),
-                    ("assigned_to", e.assignee),
-                    ("resolved_by", e.resolved_by),
-                    ("sys_updated_by", e.updated_by),
-                ):
-                    if text is not None and text not in self.users and text not in labels:
-                        labels[text] = column
+                for name in (e.caller, e.opened_by, e.assignee, e.resolved_by, e.updated_by):
+                    if name is not None and name not in self.users:
+                        usernames[name] = None
                 if e.group is not None and e.group not in self.groups:
                     groups[e.group] = None
                 if e.service not in self.services and e.service not in services:
                     services[e.service] = e.group
-        if labels:
-            self._users_ensure(labels)
+        if usernames:
+            self._users_ensure(list(usernames))
         if groups:
             self._groups_ensure(list(groups))
         if services:
             self._services_ensure(services)
 
-    def _users_ensure(self, wanted: dict[str, str]) -> None:
-        names = list(wanted)
+    def _users_ensure(self, names: list[str]) -> None:
         for chunk in _chunks(names, QUERY_CHUNK):
             self.users.update(User.objects.filter(username__in=chunk).values_list("username", "pk"))
+        wanted = set(names)
         label_of = {
             found[0]: found[1] for found in self.usernames.values() if found and found[0] in wanted
         }
@@ -659,7 +666,11 @@ class _Importer:
             if fresh:
                 self._reference_ensure(fresh)
                 trails = [
-                    (number, events, [self._snapshot(number, e, i + 1) for i, e in enumerate(events)])
+                    (
+                        number,
+                        events,
+                        [self._snapshot(number, e, i + 1) for i, e in enumerate(events)],
+                    )
                     for number, events in fresh
                 ]
                 now = timezone.now()
@@ -783,12 +794,12 @@ class _Table:
 
     def __init__(self, model: type[models.Model]) -> None:
         fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
-        self.attnames = [f.attname for f in fields]
-        self.defaults = {f.attname: f.get_default() for f in fields}
+        self.defaults = {f.attname: _plain(f.get_default()) for f in fields}
         self.datetimes = {f.attname for f in fields if isinstance(f, models.DateTimeField)}
         self.adapted: dict[datetime, Any] = {}
         qn = connection.ops.quote_name
-        self.head = "INSERT INTO {table} ({columns}) VALUES ".format(
+        # Names from the model's own metadata, quoted; the values are always parameters.
+        self.head = "INSERT INTO {table} ({columns}) VALUES ".format(  # noqa: S608
             table=qn(model._meta.db_table), columns=", ".join(qn(f.column) for f in fields)
         )
         self.one = "({marks})".format(marks=", ".join(["%s"] * len(fields)))
@@ -806,7 +817,9 @@ class _Table:
     def insert(self, rows: list[dict[str, Any]]) -> None:
         values = [
             tuple(
-                self._adapt(row.get(name, default)) if name in self.datetimes else row.get(name, default)
+                self._adapt(row.get(name, default))
+                if name in self.datetimes
+                else row.get(name, default)
                 for name, default in self.defaults.items()
             )
             for row in rows

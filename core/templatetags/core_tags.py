@@ -27,12 +27,13 @@ def query_replace(context: template.Context, **changes: object) -> str:
 
 
 @register.filter
-def duration(value) -> str:
-    """A timedelta as "2 d 3 h", "3 h 05 min" or "12 min"; negative values get a minus."""
+def duration(value, mode: str = "") -> str:
+    """A timedelta as "2 d 3 h", "3 h 05 min" or "12 min"; negative values get a minus
+    unless the mode is "abs"."""
     if value is None:
         return "—"
     seconds = int(value.total_seconds())
-    sign = "−" if seconds < 0 else ""
+    sign = "−" if seconds < 0 and mode != "abs" else ""
     seconds = abs(seconds)
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)

@@ -5,14 +5,22 @@ Each process app adds its own records here as it grows. Run again, it does nothi
 """
 
 import datetime as dt
+import random
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from catalog.models import Service
 from catalog.services import ci_create, service_create, support_group_create
+from incidents.services import (
+    incident_comment_add,
+    incident_create,
+    incident_sla_scan,
+    incident_transition,
+)
 from sla.models import SlaPolicy, SlaTarget
 
 User = get_user_model()
@@ -81,6 +89,33 @@ CIS = [
 ]
 
 
+INCIDENT_TITLES = [
+    ("Cannot log in to e-mail", "access"),
+    ("Payslip missing in the portal", "application"),
+    ("VPN disconnects every few minutes", "network"),
+    ("Printer on floor 3 prints blank pages", "hardware"),
+    ("Customer portal checkout returns an error", "application"),
+    ("ERP report takes forever", "performance"),
+    ("Shared drive not mapped after restart", "access"),
+    ("Laptop battery drains in an hour", "hardware"),
+    ("Calendar invites arrive twice", "application"),
+    ("Wi-Fi in meeting room B is down", "network"),
+    ("Password reset link has expired", "access"),
+    ("Invoices stuck in the ERP approval queue", "application"),
+]
+REPLIES = [
+    "Thanks, we are looking into it.",
+    "Could you send a screenshot of the error?",
+    "We can reproduce this and are working on a fix.",
+]
+RESOLUTIONS = [
+    "Restarted the service and verified with the caller.",
+    "Reset the account and cleared the cached credentials.",
+    "Replaced the faulty access point.",
+    "Applied the vendor's patch; monitored for an hour.",
+]
+
+
 class Command(BaseCommand):
     help = "Load the demo organisation (once)."
 
@@ -126,8 +161,79 @@ class Command(BaseCommand):
                 actor=users["admin"],
                 data={"name": name, "kind": kind, "services": [services[s] for s in service_names]},
             )
+        self._incidents(users, services)
+        incident_sla_scan()
         if not options["quiet"]:
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+
+    def _incidents(self, users, services):
+        """80 incidents over the last 90 days walked through their life cycle, and 16 recent
+        ones still open, so every queue shows something."""
+        rng = random.Random(42)  # the same demo every time
+        agents = [users[u] for u in ("erik", "sara", "ali", "lena")]
+        callers = [users["anna"], users["johan"], users["maria"], users["karl"]]
+        live = [s for s in services.values() if s.lifecycle == "live"]
+        now = timezone.now()
+        for n in range(96):
+            if n < 80:
+                opened = now - dt.timedelta(days=90 * (1 - n / 80), hours=rng.randint(0, 8))
+                opened = opened.replace(hour=rng.randint(7, 16), minute=rng.randint(0, 59))
+            else:
+                opened = now - dt.timedelta(hours=rng.randint(1, 70), minutes=rng.randint(0, 59))
+            if opened >= now:
+                opened = now - dt.timedelta(hours=2)
+            service = rng.choice(live)
+            title, category = rng.choice(INCIDENT_TITLES)
+            caller = rng.choice(callers)
+            incident = incident_create(
+                actor=caller if caller.username in ("anna", "johan") else rng.choice(agents),
+                data={
+                    "title": title,
+                    "description": "Reported by {name}.".format(name=caller.get_full_name()),
+                    "service": service,
+                    "category": category,
+                    "impact": rng.choice([1, 2, 2, 3, 3, 3]),
+                    "urgency": rng.choice([1, 2, 2, 3, 3]),
+                    "caller": caller,
+                },
+                now=opened,
+            )
+            age = (now - opened).days
+            steps = self._steps(rng, age)
+            t = opened
+            agent = rng.choice(agents)
+            for name, data, hours in steps:
+                t = min(t + dt.timedelta(hours=hours), now - dt.timedelta(minutes=5))
+                incident = incident_transition(
+                    actor=caller if name == "confirm" else agent,
+                    incident=incident.pk,
+                    name=name,
+                    expected_version=incident.version,
+                    data=data,
+                    now=t,
+                )
+                if name == "start":
+                    incident_comment_add(
+                        actor=agent, incident=incident.pk, body=rng.choice(REPLIES), now=t
+                    )
+
+    @staticmethod
+    def _steps(rng, age):
+        resolve = ("resolve", {"resolution_code": rng.choice(["fixed", "workaround", "user_error"]),
+                               "resolution_notes": rng.choice(RESOLUTIONS)}, rng.randint(1, 30))  # fmt: skip
+        if age > 10:
+            return [
+                ("start", {}, rng.uniform(0.2, 3)),
+                resolve,
+                ("confirm", {}, rng.randint(2, 40)),
+            ]
+        if age > 3:
+            return [("start", {}, rng.uniform(0.2, 3)), resolve]
+        return rng.choice([
+            [],
+            [("start", {}, rng.uniform(0.2, 2))],
+            [("start", {}, 0.5), ("hold", {"hold_reason": "awaiting_caller"}, 2)],
+        ])  # fmt: skip
 
     def _users(self):
         users = {}
