@@ -200,3 +200,16 @@ class ObjectEditView(StaffRequiredMixin, FormView):
                 form.add_error(field if field in form.fields else None, errors)
             return self.form_invalid(form)
         return redirect(obj.get_absolute_url())
+
+
+@never_cache
+def me(request: HttpRequest) -> JsonResponse:
+    """Who is logged in, with their roles (also the benchmark's trivial authenticated view)."""
+    if not request.user.is_authenticated:
+        return JsonResponse(error_body("not_authenticated", _("Log in first.")), status=401)
+    return JsonResponse(
+        {
+            "username": request.user.get_username(),
+            "roles": list(request.user.groups.values_list("name", flat=True)),
+        }
+    )

@@ -97,3 +97,9 @@ def test_unknown_page_is_a_friendly_404(client, agent):
     client.force_login(agent)
     response = client.get("/no/such/page/")
     assert response.status_code == 404
+
+
+def test_me_answers_who_is_logged_in(client, agent):
+    assert client.get("/accounts/me/").status_code == 401
+    client.force_login(agent)
+    assert client.get("/accounts/me/").json() == {"username": "agent", "roles": ["agent"]}
