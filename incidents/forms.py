@@ -46,6 +46,12 @@ class IncidentForm(forms.ModelForm):
         label=_("Assignment group"),
         help_text=_("Empty: the service's support group."),
     )
+    watchers = forms.ModelMultipleChoiceField(
+        queryset=User.objects.filter(is_active=True).order_by("username"),
+        required=False,
+        label=_("Watchers"),
+        help_text=_("They see the incident and its public comments."),
+    )
 
     class Meta:
         model = Incident
@@ -61,11 +67,28 @@ class IncidentForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             self.fields["cis"].initial = list(self.instance.cis.all())
+            self.fields["watchers"].initial = list(self.instance.watchers.all())
             del self.fields["caller"]
             # A retired service stays selectable on the incidents that already name it.
             self.fields["service"].queryset = (
                 Service.objects.filter(pk=self.instance.service_id) | _live_services()
             )
+
+
+class AssignForm(forms.Form):
+    """Inline assignment on the detail page."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    assignment_group = forms.ModelChoiceField(
+        queryset=SupportGroup.objects.filter(is_active=True).order_by("name"), label=_("Group")
+    )
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True, support_groups__isnull=False)
+        .distinct()
+        .order_by("username"),
+        required=False,
+        label=_("Assignee"),
+    )
 
 
 class PriorityOverrideForm(forms.Form):

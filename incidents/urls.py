@@ -23,6 +23,7 @@ urlpatterns = [
         views.IncidentTransitionView.as_view(),
         name="incident_transition",
     ),
+    path(f"incidents/{NUMBER}/assign/", views.IncidentAssignView.as_view(), name="incident_assign"),
     path(
         f"incidents/{NUMBER}/comments/",
         views.IncidentCommentView.as_view(),

@@ -21,6 +21,7 @@ from core.views import ObjectEditView, ObjectListView
 from incidents import selectors, services
 from incidents.filters import IncidentFilterSet
 from incidents.forms import (
+    AssignForm,
     AttachmentForm,
     BulkForm,
     CommentForm,
@@ -144,6 +145,15 @@ class IncidentDetailView(LoginRequiredMixin, TemplateView):
             ],
             timeline=incident_timeline(incident, history),
             comment_form=CommentForm(),
+            assign_form=AssignForm(
+                initial={
+                    "version": incident.version,
+                    "assignment_group": incident.assignment_group_id,
+                    "assignee": incident.assignee_id,
+                }
+            )
+            if staff and incident.is_open
+            else None,
             attachment_form=AttachmentForm(),
             major_proposed=incident.priority == 1
             and incident.service.criticality == 1
@@ -250,6 +260,25 @@ class IncidentPriorityView(IncidentActionView):
             expected_version=data.pop("version"), data=data,
         )  # fmt: skip
         messages.success(request, _("Priority overridden."))
+
+
+class IncidentAssignView(IncidentActionView):
+    def act(self, request):
+        form = AssignForm(request.POST)
+        if not form.is_valid():
+            raise DomainError("invalid_form", _("Choose a group."), field="assignment_group")
+        data = dict(form.cleaned_data)
+        incident = services.incident_update(
+            actor=request.user, incident=self.kwargs["number"],
+            expected_version=data.pop("version"), data=data,
+        )  # fmt: skip
+        messages.success(
+            request,
+            _("{number} assigned to {who}.").format(
+                number=incident.number,
+                who=incident.assignee or incident.assignment_group,
+            ),
+        )
 
 
 class IncidentCommentView(IncidentActionView):

@@ -153,3 +153,15 @@ def test_attachment_upload_and_download(client, agent, service, settings, tmp_pa
     )
     assert response["Content-Disposition"].startswith("attachment")
     assert b"".join(response.streaming_content) == b"error 42\n"
+
+
+def test_inline_assignment_counts_a_reassignment(client, agent, service):
+    incident = incident_create(actor=agent, data={"title": "x", "service": service})
+    other = SupportGroupFactory(name="Network")
+    client.force_login(agent)
+    client.post(
+        reverse("incidents:incident_assign", args=[incident.number]),
+        {"version": 1, "assignment_group": other.pk, "assignee": ""},
+    )
+    incident.refresh_from_db()
+    assert (incident.assignment_group, incident.reassignment_count) == (other, 1)
