@@ -85,12 +85,13 @@ def _group_members(group: Any) -> list[Any]:
 
 
 @cache
-def _calendar(policy_id: int, version: int) -> Any:
+def _calendar(policy_id: int, stamp: datetime) -> Any:
+    # Keyed by updated_at as well, so an edit of the policy's hours (admin included) is seen.
     return SlaPolicy.objects.get(pk=policy_id).calendar
 
 
 def _sla_inputs() -> tuple[Any, Any]:
-    versions = dict(SlaPolicy.objects.values_list("pk", "version"))
+    versions = dict(SlaPolicy.objects.values_list("pk", "updated_at"))
     targets = {
         (t.policy_id, t.priority): Targets(t.response_minutes * 60, t.resolution_minutes * 60)
         for t in SlaTarget.objects.all()
