@@ -18,7 +18,7 @@ Assumptions and choices, each a property of the source file:
   stays in order (counted as `event_times_clamped`; the source time is kept in the change
   reason).
 - **The first event** is the creation (`+`), dated at `opened_at`; later events (`~`) are dated
-  at `sys_updated_at`.
+  at `sys_updated_at`. `created_at` is `opened_at` too.
 - **Enriched columns.** `resolved_at`, `closed_at`, `closed_code` and `resolved_by` carry the
   incident's final values on every row. An event shows `resolved_at` only when its state is
   Resolved or Closed, and `closed_at` only when it is Closed; neither later than the event's
@@ -55,7 +55,7 @@ from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any, BinaryIO
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -244,15 +244,17 @@ def incident_log_import(
     """
     if batch_size < 1:
         raise IncidentLogError("The batch size must be at least 1.")
+    try:
+        zone = ZoneInfo(time_zone or settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise IncidentLogError("Unknown time zone {zone!r}.".format(zone=time_zone)) from exc
     path = Path(path)
     try:
         raw = path.open("rb")
     except OSError as exc:
         raise IncidentLogError("Cannot open {path}: {error}".format(path=path, error=exc)) from exc
     with raw:
-        importer = _Importer(
-            source=path.name, zone=ZoneInfo(time_zone or settings.TIME_ZONE), progress=progress
-        )
+        importer = _Importer(source=path.name, zone=zone, progress=progress)
         return importer.run(raw, size=path.stat().st_size, limit=limit_incidents, batch=batch_size)
 
 

@@ -57,11 +57,12 @@ class Command(BaseCommand):
                 limit_incidents=options["limit_incidents"],
                 batch_size=options["batch_size"],
                 time_zone=options["time_zone"],
-                progress=self._progress,
+                progress=self._progress if options["verbosity"] > 0 else None,
             )
         except IncidentLogError as exc:
             raise CommandError(str(exc)) from exc
-        self.stderr.write("", style_func=str)
+        if options["verbosity"] > 0:
+            self.stderr.write("", style_func=str)  # ends the progress bar's line
         self._summary(result)
 
     def _progress(self, result: ImportResult, fraction: float) -> None:
