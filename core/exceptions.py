@@ -14,11 +14,18 @@ class DomainError(Exception):
     default_message = _("The operation was refused.")
 
     def __init__(
-        self, code: str | None = None, message: object = None, *, field: str | None = None
+        self,
+        code: str | None = None,
+        message: object = None,
+        *,
+        field: str | None = None,
+        status: int | None = None,
     ) -> None:
         self.code = code or self.default_code
         self.message = str(message if message is not None else self.default_message)
         self.field = field
+        if status is not None:
+            self.status = status
         super().__init__(self.message)
 
 
@@ -48,9 +55,8 @@ class TransitionRefused(DomainError):
     def __init__(
         self, rule: str, message: object = None, *, field: str | None = None, status: int = 409
     ) -> None:
-        super().__init__(rule, message, field=field)
+        super().__init__(rule, message, field=field, status=status)
         self.rule = rule
-        self.status = status
 
 
 class VersionConflict(DomainError):

@@ -31,6 +31,7 @@ from incidents.forms import (
     TransitionForm,
 )
 from incidents.models import IncidentAttachment
+from incidents.panels import incident_panels
 from incidents.presentation import incident_timeline, sla_view
 from incidents.workflow import CALLER_TRANSITIONS, INCIDENT_WORKFLOW
 
@@ -145,6 +146,7 @@ class IncidentDetailView(LoginRequiredMixin, TemplateView):
             ],
             timeline=incident_timeline(incident, history),
             comment_form=CommentForm(),
+            panels=incident_panels(incident, user),
             assign_form=AssignForm(
                 initial={
                     "version": incident.version,

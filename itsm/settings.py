@@ -340,6 +340,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "core.health_ping": {"task": "core.health_ping", "schedule": 60.0},
     "incidents.scan_incident_sla": {"task": "incidents.scan_incident_sla", "schedule": 60.0},
+    "problems.detect_problems": {
+        "task": "problems.detect_problems",
+        "schedule": crontab(minute=23),
+    },
     "incidents.close_resolved_incidents": {
         "task": "incidents.close_resolved_incidents",
         "schedule": crontab(minute=7),
@@ -388,3 +392,7 @@ AXES_VERBOSE = False
 INCIDENT_REOPEN_DAYS = _setting("INCIDENT_REOPEN_DAYS", int, 7)
 INCIDENT_AUTO_CLOSE_DAYS = _setting("INCIDENT_AUTO_CLOSE_DAYS", int, 3)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Problem management ---------------------------------------------------------------------
+PROBLEM_DETECTION_MIN_INCIDENTS = _setting("PROBLEM_DETECTION_MIN_INCIDENTS", int, 5)
+PROBLEM_DETECTION_WINDOW_DAYS = _setting("PROBLEM_DETECTION_WINDOW_DAYS", int, 7)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("", include("core.urls")),
     path("", include("incidents.urls")),
+    path("", include("problems.urls")),
     path("catalog/", include("catalog.urls")),
     path("sla/", include("sla.urls")),
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),

@@ -1,7 +1,23 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+_VIEW = ["problems.view_problem"]
+_WORK = [*_VIEW, "problems.add_problem", "problems.change_problem"]
+
 
 class ProblemsConfig(AppConfig):
     name = "problems"
     verbose_name = _("Problem management")
+    role_permissions = {
+        "agent": _WORK,
+        "change_approver": _VIEW,
+        "manager": _WORK,
+        "administrator": _WORK,
+    }
+
+    def ready(self) -> None:
+        from incidents.panels import incident_panel_register
+        from problems.panels import incident_problem_panel
+
+        # Problems contribute a panel to the incident page (the lower app cannot import us).
+        incident_panel_register(incident_problem_panel)

@@ -16,3 +16,9 @@ class RcaMethod(models.TextChoices):
     FIVE_WHYS = "five_whys", _("5 whys")
     ISHIKAWA = "ishikawa", _("Ishikawa")
     FAULT_TREE = "fault_tree", _("Fault tree")
+
+
+class SuggestionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    DISMISSED = "dismissed", _("Dismissed")
