@@ -280,6 +280,7 @@ SPECTACULAR_SETTINGS = {
         "CiKindEnum": "catalog.choices.CiKind",
         "TimelineKindEnum": "core.models.TimelineKind",
         "LevelEnum": "incidents.choices.Impact",
+        "PriorityEnum": "incidents.choices.Priority",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",

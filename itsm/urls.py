@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("catalog.api.urls")),
     path("", include("sla.api.urls")),
     path("", include("incidents.api.urls")),
+    path("", include("problems.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,8 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-_VIEW = ["problems.view_problem"]
+_VIEW = ["problems.view_problem", "problems.view_suggestedproblem"]
 _WORK = [*_VIEW, "problems.add_problem", "problems.change_problem"]
+_DECIDE = [*_WORK, "problems.change_suggestedproblem"]  # the problem manager's call
 
 
 class ProblemsConfig(AppConfig):
@@ -11,8 +12,8 @@ class ProblemsConfig(AppConfig):
     role_permissions = {
         "agent": _WORK,
         "change_approver": _VIEW,
-        "manager": _WORK,
-        "administrator": _WORK,
+        "manager": _DECIDE,
+        "administrator": _DECIDE,
     }
 
     def ready(self) -> None:

@@ -411,7 +411,7 @@ def _suggestion(suggestion_id: int) -> SuggestedProblem:
 @transaction.atomic
 def suggestion_accept(*, actor: Any, suggestion_id: int, now: datetime | None = None) -> Problem:
     """Create the problem for a suggested cluster and link its incidents."""
-    _require(actor, "problems.add_problem")
+    _require(actor, "problems.change_suggestedproblem")
     now = now or timezone.now()
     suggestion = _suggestion(suggestion_id)
     since = now - timedelta(days=settings.PROBLEM_DETECTION_WINDOW_DAYS)
@@ -447,7 +447,7 @@ def suggestion_accept(*, actor: Any, suggestion_id: int, now: datetime | None = 
 @transaction.atomic
 def suggestion_dismiss(*, actor: Any, suggestion_id: int) -> SuggestedProblem:
     """Dismiss a suggestion; it returns only if the cluster grows by the threshold again."""
-    _require(actor, "problems.add_problem")
+    _require(actor, "problems.change_suggestedproblem")
     suggestion = _suggestion(suggestion_id)
     suggestion.status = SuggestionStatus.DISMISSED
     suggestion.dismissed_count = suggestion.incident_count

@@ -44,6 +44,45 @@ def _own_incident():
     IncidentFactory(caller=get_user_model().objects.get(username="admin"))
 
 
+def _problem():
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from problems.services import problem_create
+    from tests.factories import IncidentFactory
+
+    admin = get_user_model().objects.get(username="admin")
+    incident = IncidentFactory()
+    problem_create(
+        actor=admin,
+        data={"title": "p", "service": incident.service, "workaround": "w"},
+        incidents=[incident],
+    )
+    from problems.models import Problem
+
+    Problem.objects.filter(known_error=False).update(
+        known_error=True, known_error_published_at=timezone.now()
+    )
+
+
+def _suggestion():
+    from django.utils import timezone
+
+    from problems.models import SuggestedProblem
+
+    service = ServiceFactory()
+    now = timezone.now()
+    SuggestedProblem.objects.create(
+        key="{s}:x:".format(s=service.pk),
+        service=service,
+        category="x",
+        incident_count=5,
+        first_opened_at=now,
+        last_opened_at=now,
+        detected_at=now,
+    )
+
+
 # URL name → a function that adds one row to that list.
 ROW_MAKERS = {
     "catalog:service_list": ServiceFactory,
@@ -57,6 +96,12 @@ ROW_MAKERS = {
     "incidents:incident_list": _incident,
     "incidents:portal": _own_incident,
     "incidents-api:incident-list": _incident,
+    "problems:problem_list": _problem,
+    "problems:known_error_list": _problem,
+    "problems:suggestion_list": _suggestion,
+    "problems-api:problem-list": _problem,
+    "problems-api:knownerror-list": _problem,
+    "problems-api:suggestedproblem-list": _suggestion,
 }
 NOT_LISTS = {"admin:app_list"}  # Django's admin index
 LISTS_NOT_NAMED_SO = {"incidents:portal"}

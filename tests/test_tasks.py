@@ -8,6 +8,10 @@ from tests.conftest import run_task
 
 
 def test_task_names_are_stable_and_scheduled():
+    from django.apps import apps
+
+    # What the worker does at start: import every app's tasks module.
+    current_app.autodiscover_tasks(lambda: [c.name for c in apps.get_app_configs()], force=True)
     registered = set(current_app.tasks)
     assert {"core.relay_outbox", "core.purge_processed_messages", "core.health_ping"} <= registered
     scheduled = {entry["task"] for entry in current_app.conf.beat_schedule.values()}

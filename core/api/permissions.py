@@ -17,3 +17,13 @@ class ModelPermissions(DjangoModelPermissions):
         if request.method.lower() not in view.http_method_names:
             return True  # the view answers 405; a 403 would hide that the verb does not exist
         return super().has_permission(request, view)
+
+
+class ModelPermissionsWritesAreChanges(ModelPermissions):
+    """For resources whose POST and DELETE act on an existing row (actions, links)."""
+
+    perms_map = {
+        **ModelPermissions.perms_map,
+        "POST": ["%(app_label)s.change_%(model_name)s"],
+        "DELETE": ["%(app_label)s.change_%(model_name)s"],
+    }

@@ -90,7 +90,7 @@ class IncidentInputSerializer(serializers.Serializer):
     parent = serializers.SlugRelatedField(
         slug_field="number", queryset=Incident.objects.all(), required=False, allow_null=True
     )
-    priority = serializers.ChoiceField(choices=Priority.values, required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     priority_override_reason = StrictCharField(required=False, allow_blank=True)
     version = serializers.IntegerField(required=False, min_value=1)
 

@@ -165,3 +165,22 @@ def test_inline_assignment_counts_a_reassignment(client, agent, service):
     )
     incident.refresh_from_db()
     assert (incident.assignment_group, incident.reassignment_count) == (other, 1)
+
+
+def test_detail_page_of_an_auto_closed_incident_shows_the_system_as_actor(client, agent, service):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from incidents.services import incident_close_resolved_due, incident_transition
+
+    incident = incident_create(actor=agent, data={"title": "x", "service": service})
+    incident_transition(
+        actor=agent, incident=incident.pk, name="resolve", expected_version=1,
+        data={"resolution_code": "fixed", "resolution_notes": "ok"},
+    )  # fmt: skip
+    incident_close_resolved_due(now=timezone.now() + dt.timedelta(days=10))
+    client.force_login(agent)
+    page = client.get(incident.get_absolute_url())
+    assert page.status_code == 200
+    assert "System" in page.text

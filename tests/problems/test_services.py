@@ -166,7 +166,7 @@ class TestDetection:
         settings.PROBLEM_DETECTION_MIN_INCIDENTS = 3
         settings.PROBLEM_DETECTION_WINDOW_DAYS = 7
 
-    def test_cluster_found_once_and_accepted(self, agent, service):
+    def test_cluster_found_once_and_accepted(self, agent, manager, service):
         for _ in range(3):
             incident(agent, service)
         incident(agent, service, category="other")
@@ -175,16 +175,16 @@ class TestDetection:
         assert problem_detect(now=NOW) == {"new": 0, "updated": 1, "reopened": 0}
         suggestion = SuggestedProblem.objects.get()
         assert (suggestion.category, suggestion.incident_count) == ("email", 3)
-        problem = suggestion_accept(actor=agent, suggestion_id=suggestion.pk, now=NOW)
+        problem = suggestion_accept(actor=manager, suggestion_id=suggestion.pk, now=NOW)
         assert problem.incident_links.count() == 3
         # Covered by an open problem now: nothing new is suggested.
         assert problem_detect(now=NOW) == {"new": 0, "updated": 0, "reopened": 0}
 
-    def test_dismissed_cluster_returns_only_after_growing_by_n(self, agent, service):
+    def test_dismissed_cluster_returns_only_after_growing_by_n(self, agent, manager, service):
         for _ in range(3):
             incident(agent, service)
         problem_detect(now=NOW)
-        suggestion_dismiss(actor=agent, suggestion_id=SuggestedProblem.objects.get().pk)
+        suggestion_dismiss(actor=manager, suggestion_id=SuggestedProblem.objects.get().pk)
         for _ in range(2):
             incident(agent, service)
         assert problem_detect(now=NOW)["reopened"] == 0
@@ -192,14 +192,14 @@ class TestDetection:
         assert problem_detect(now=NOW)["reopened"] == 1
         assert SuggestedProblem.objects.get().status == "open"
 
-    def test_deciding_twice_is_refused(self, agent, service):
+    def test_deciding_twice_is_refused(self, agent, manager, service):
         for _ in range(3):
             incident(agent, service)
         problem_detect(now=NOW)
         pk = SuggestedProblem.objects.get().pk
-        suggestion_dismiss(actor=agent, suggestion_id=pk)
+        suggestion_dismiss(actor=manager, suggestion_id=pk)
         with pytest.raises(DomainError) as err:
-            suggestion_accept(actor=agent, suggestion_id=pk)
+            suggestion_accept(actor=manager, suggestion_id=pk)
         assert err.value.code == "suggestion_decided"
 
     def test_detection_counts_in_a_constant_number_of_queries(
@@ -209,3 +209,14 @@ class TestDetection:
             incident(agent, service)
         with django_assert_max_num_queries(6):
             problem_detect(now=NOW)
+
+
+def test_problem_pages_render_with_and_without_assignment(client, agent, service):
+    from django.urls import reverse
+
+    problem = problem_create(actor=agent, data={"title": "Unowned", "service": service})
+    Problem.objects.filter(pk=problem.pk).update(assignment_group=None)
+    client.force_login(agent)
+    assert client.get(reverse("problems:problem_list")).status_code == 200
+    assert client.get(problem.get_absolute_url()).status_code == 200
+    assert client.get(reverse("problems:known_error_list") + "?service=x&q=a").status_code == 200
