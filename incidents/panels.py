@@ -22,3 +22,16 @@ def incident_panel_register(provider: PanelProvider) -> None:
 def incident_panels(incident: Any, user: Any) -> list[Panel]:
     """The panels every registered provider offers for this incident and user."""
     return [panel for provider in _providers if (panel := provider(incident, user)) is not None]
+
+
+_form_hints: list[str] = []
+
+
+def incident_form_hint_register(url_name: str) -> None:
+    """Add a URL that answers `?service=<id>` with an HTML hint for the incident forms."""
+    if url_name not in _form_hints:
+        _form_hints.append(url_name)
+
+
+def incident_form_hints() -> list[str]:
+    return list(_form_hints)

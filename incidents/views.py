@@ -31,7 +31,7 @@ from incidents.forms import (
     TransitionForm,
 )
 from incidents.models import IncidentAttachment
-from incidents.panels import incident_panels
+from incidents.panels import incident_form_hints, incident_panels
 from incidents.presentation import incident_timeline, sla_view
 from incidents.workflow import CALLER_TRANSITIONS, INCIDENT_WORKFLOW
 
@@ -186,6 +186,9 @@ class IncidentEditView(ObjectEditView):
 
     def selector(self, pk):
         return selectors.incident_get(actor=self.request.user, number=pk)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(hints=incident_form_hints(), **kwargs)
 
     def create(self, data):
         if not data.get("caller"):
@@ -357,6 +360,9 @@ class PortalListView(LoginRequiredMixin, TemplateView):
 class PortalCreateView(LoginRequiredMixin, FormView):
     template_name = "incidents/portal_form.html"
     form_class = PortalIncidentForm
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(hints=incident_form_hints(), **kwargs)
 
     def form_valid(self, form):
         try:

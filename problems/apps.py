@@ -17,8 +17,10 @@ class ProblemsConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from incidents.panels import incident_panel_register
+        from incidents.panels import incident_form_hint_register, incident_panel_register
         from problems.panels import incident_problem_panel
 
-        # Problems contribute a panel to the incident page (the lower app cannot import us).
+        # Problems contribute to the incident pages (the lower app cannot import us): a panel
+        # on the detail page, and known-error hints on the forms as the service is chosen.
         incident_panel_register(incident_problem_panel)
+        incident_form_hint_register("problems:known_error_hint")

@@ -12,6 +12,9 @@ urlpatterns = [
     path("problems/known-errors/", views.KnownErrorListView.as_view(), name="known_error_list"),
     path("problems/suggestions/", views.SuggestionListView.as_view(), name="suggestion_list"),
     path(
+        "problems/known-errors/hint/", views.KnownErrorHintView.as_view(), name="known_error_hint"
+    ),
+    path(
         "problems/suggestions/<int:pk>/<str:decision>/",
         views.SuggestionDecideView.as_view(),
         name="suggestion_decide",

@@ -205,6 +205,24 @@ class KnownErrorListView(StaffRequiredMixin, ListView):
         return context
 
 
+class KnownErrorHintView(LoginRequiredMixin, TemplateView):
+    """Known errors for the service chosen on an incident form (an htmx fragment)."""
+
+    template_name = "problems/partials/known_error_hint.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            service_id = int(self.request.GET.get("service") or 0)
+        except ValueError:
+            service_id = 0
+        context["known_errors"] = (
+            list(selectors.known_error_list(service_id=service_id)[:5]) if service_id else []
+        )
+        context["staff"] = self.request.user.has_perm("incidents.view_incident")
+        return context
+
+
 class SuggestionListView(StaffRequiredMixin, ListView):
     permission_required = "problems.view_problem"
     template_name = "problems/suggestion_list.html"
