@@ -223,6 +223,24 @@ class _Event:
     channel: str
     close_code: str
     raw_updated_at: str
+    refs: dict[str, str] = field(default_factory=dict)
+
+
+# --- links to higher processes -------------------------------------------------------------
+
+LINK_COLUMNS = ("problem_id", "rfc", "caused_by")
+"""Columns naming records of other processes; the apps that own them register a hook."""
+
+LinkHook = Callable[[dict[str, dict[str, str]], dict[str, int], Any], None]
+_link_hooks: list[LinkHook] = []
+
+
+def incident_import_link_register(hook: LinkHook) -> None:
+    """Register `hook(refs, ids, actor)`, called in each batch's transaction with, for every
+    incident imported in it, the last non-empty value of each LINK_COLUMNS column
+    (`refs[number] = {"problem_id": "Problem ID 2"}`) and the new incident ids."""
+    if hook not in _link_hooks:
+        _link_hooks.append(hook)
 
 
 # --- the entry point ------------------------------------------------------------------------
@@ -351,6 +369,7 @@ class _Importer:
                 )
             )
         index = {name: names.index(name) for name in USED_COLUMNS}
+        index.update({name: names.index(name) for name in LINK_COLUMNS if name in names})
         index["__width__"] = len(names)
         return index
 
@@ -545,6 +564,7 @@ class _Importer:
             channel=CHANNELS.get(_clean(col("contact_type")), ContactChannel.PORTAL.value),
             close_code=_clean(col("closed_code")),
             raw_updated_at=col("sys_updated_at").strip(),
+            refs={n: v for n in LINK_COLUMNS if n in index and (v := _clean(col(n)))},
         )
 
     # --- reference data ---------------------------------------------------------------------
@@ -687,6 +707,13 @@ class _Importer:
                     for row in self._history(ids[number], events, snapshots)
                 ]
                 self.history_table.insert(history)
+                refs = {
+                    number: merged
+                    for number, events, _s in trails
+                    if (merged := {k: v for e in events for k, v in e.refs.items()})
+                }
+                for hook in _link_hooks:
+                    hook(refs, ids, self.bot)
                 self.result.incidents_imported += len(trails)
                 self.result.events_imported += len(history)
             self._sequence_raise(highest)

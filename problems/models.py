@@ -82,6 +82,13 @@ class Problem(RecordBase):
     pdca_scope = models.CharField(
         _("PDCA scope"), max_length=16, choices=Scope.choices, default=Scope.OPERATIONAL
     )
+    source_ref = models.CharField(
+        _("source reference"),
+        max_length=100,
+        blank=True,
+        db_index=True,
+        help_text=_("The problem's id in the system it was imported from."),
+    )
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:

@@ -55,15 +55,18 @@ def _lock(problem: Any, expected_version: int | None) -> Problem:
 
 
 @transaction.atomic
-def problem_create(
+def problem_create_unchecked(
     *,
     actor: Any,
     data: dict[str, Any],
     incidents: list[Incident] = (),  # type: ignore[assignment]
     now: datetime | None = None,
 ) -> Problem:
-    """Record a problem and link the given incidents. Raises ValidationError, link errors."""
-    _require(actor, "problems.add_problem")
+    """Record a problem and link the given incidents, without checking the actor's permission.
+
+    For trusted system paths (the importer's bot); people go through problem_create.
+    Raises ValidationError, link errors.
+    """
     now = now or timezone.now()
     problem = Problem(
         **{k: v for k, v in data.items() if k in EDITABLE_FIELDS},
@@ -85,6 +88,19 @@ def problem_create(
     for incident in incidents:
         _link(problem, incident, actor)
     return problem
+
+
+def problem_create(
+    *,
+    actor: Any,
+    data: dict[str, Any],
+    incidents: list[Incident] = (),  # type: ignore[assignment]
+    now: datetime | None = None,
+) -> Problem:
+    """Record a problem and link the given incidents. Raises: permission_denied,
+    ValidationError, link errors."""
+    _require(actor, "problems.add_problem")
+    return problem_create_unchecked(actor=actor, data=data, incidents=incidents, now=now)
 
 
 @transaction.atomic

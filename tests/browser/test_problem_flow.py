@@ -13,14 +13,17 @@ from tests.factories import ServiceFactory, SupportGroupFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_problem_from_incident_becomes_a_known_error_suggested_on_new_incidents(live_server, page: Page):
+def test_problem_from_incident_becomes_a_known_error_suggested_on_new_incidents(
+    live_server, page: Page
+):
     agent = make_user("lena", "agent", last_name="Holm")
     group = SupportGroupFactory(name="Infrastructure")
     group.members.add(agent)
     service = ServiceFactory(name="File sharing", support_group=group)
     ServiceFactory(name="Payroll", support_group=group)
     incident = incident_create(
-        actor=agent, data={"title": "Shared drive not mapped", "service": service, "category": "access"}
+        actor=agent,
+        data={"title": "Shared drive not mapped", "service": service, "category": "access"},
     )
 
     login(page, live_server.url, "lena")

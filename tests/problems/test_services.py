@@ -220,3 +220,29 @@ def test_problem_pages_render_with_and_without_assignment(client, agent, service
     assert client.get(reverse("problems:problem_list")).status_code == 200
     assert client.get(problem.get_absolute_url()).status_code == 200
     assert client.get(reverse("problems:known_error_list") + "?service=x&q=a").status_code == 200
+
+
+def test_importer_links_incidents_to_the_problems_the_log_names():
+    import csv
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    sample = (
+        Path(__file__).resolve().parents[3]
+        / "shared/data/uci-incident-event-log/sample_first_500_incidents.csv"
+    )
+    with sample.open(newline="") as handle:
+        expected = {}
+        for row in csv.DictReader(handle):
+            if row["problem_id"] != "?":
+                expected[row["number"]] = " ".join(row["problem_id"].split())
+    call_command("import_incident_log", str(sample), verbosity=0)
+    links = {
+        link.incident.number: link.problem.source_ref
+        for link in ProblemIncident.objects.select_related("incident", "problem")
+    }
+    assert links == expected
+    assert Problem.objects.count() == len(set(expected.values()))
+    call_command("import_incident_log", str(sample), verbosity=0)  # idempotent
+    assert Problem.objects.count() == len(set(expected.values()))
