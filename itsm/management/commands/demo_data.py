@@ -15,12 +15,14 @@ from django.utils import timezone
 
 from catalog.models import Service
 from catalog.services import ci_create, service_create, support_group_create
+from incidents.models import Incident
 from incidents.services import (
     incident_comment_add,
     incident_create,
     incident_sla_scan,
     incident_transition,
 )
+from problems.services import problem_create, problem_detect, problem_transition
 from sla.models import SlaPolicy, SlaTarget
 
 User = get_user_model()
@@ -162,7 +164,9 @@ class Command(BaseCommand):
                 data={"name": name, "kind": kind, "services": [services[s] for s in service_names]},
             )
         self._incidents(users, services)
+        self._problems(users, services)
         incident_sla_scan()
+        problem_detect()
         if not options["quiet"]:
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
@@ -216,6 +220,77 @@ class Command(BaseCommand):
                     incident_comment_add(
                         actor=agent, incident=incident.pk, body=rng.choice(REPLIES), now=t
                     )
+
+    def _problems(self, users, services):
+        """A published known error, a problem under analysis (5 whys), and a cluster of
+        Wi-Fi incidents that detection will suggest as a problem."""
+        now = timezone.now()
+        lena, ali = users["lena"], users["ali"]
+        vpn = Incident.objects.filter(title__startswith="VPN").order_by("opened_at")[:3]
+        known = problem_create(
+            actor=lena,
+            data={
+                "title": "VPN tunnels drop after the gateway's idle timeout",
+                "description": "Users on the remote access VPN are disconnected every few minutes.",
+                "service": services["Network and VPN"],
+                "category": "network",
+                "impact": 2,
+                "urgency": 2,
+                "rca_method": "five_whys",
+                "rca_notes": [
+                    {"why": "Why do tunnels drop?", "because": "The gateway closes idle sessions."},
+                    {"why": "Why are they idle?", "because": "The client sends no keep-alives."},
+                    {
+                        "why": "Why no keep-alives?",
+                        "because": "The profile from the last upgrade lacks them.",
+                    },
+                ],
+            },
+            incidents=list(vpn),
+            now=now - dt.timedelta(days=20),
+        )
+        for name, data in (
+            ("assess", {}),
+            ("analyse", {}),
+            ("mark_known_error", {
+                "root_cause": "The client profile lacks keep-alives since the last upgrade.",
+                "workaround": "Reconnect, or set *keep-alive 30 s* in the VPN client settings.",
+            }),
+        ):  # fmt: skip
+            known = problem_transition(
+                actor=lena, problem=known.pk, name=name, expected_version=known.version, data=data,
+                now=now - dt.timedelta(days=19),
+            )  # fmt: skip
+        analysing = problem_create(
+            actor=ali,
+            data={
+                "title": "ERP reports slow at month end",
+                "description": "Finance reports time out during the month-end close.",
+                "service": services["ERP"],
+                "category": "performance",
+                "impact": 2,
+                "urgency": 3,
+            },
+            now=now - dt.timedelta(days=6),
+        )
+        for name in ("assess", "analyse"):
+            analysing = problem_transition(
+                actor=ali, problem=analysing.pk, name=name, expected_version=analysing.version
+            )
+        wifi = services["Network and VPN"]
+        for hours in (100, 80, 52, 30, 9):
+            incident_create(
+                actor=users["erik"],
+                data={
+                    "title": "Wi-Fi in meeting room B is down",
+                    "service": wifi,
+                    "category": "wifi",
+                    "impact": 3,
+                    "urgency": 2,
+                    "caller": users["anna"],
+                },
+                now=now - dt.timedelta(hours=hours),
+            )
 
     @staticmethod
     def _steps(rng, age):
