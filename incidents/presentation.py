@@ -4,14 +4,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from catalog.models import Service, SupportGroup
+from core.timeline import TimelineEntry, timeline_build
 from incidents.clock import elapsed_now
 from incidents.models import Incident
-
-User = get_user_model()
 
 TIMELINE_FIELDS = (
     "state", "hold_reason", "priority", "impact", "urgency", "assignment_group", "assignee",
@@ -55,75 +52,11 @@ def sla_view(incident: Incident, now: datetime | None = None) -> SlaView:
     )
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime
-    kind: str  # comment, work_note, change
-    actor: Any
-    body: str = ""
-    changes: tuple[tuple[str, str, str], ...] = ()
-
-
-def _display(field: Any, value: Any, names: dict[str, dict[Any, str]]) -> str:
-    if value in (None, ""):
-        return "—"
-    if field.name in names:
-        return names[field.name].get(value, str(value))
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return "✓" if value else "✗"
-    return str(value)
-
-
 def incident_timeline(incident: Incident, history: list[Any]) -> list[TimelineEntry]:
-    """Comments, work notes and field changes in one list, oldest first.
-
-    `history` is the incident's audit rows (oldest first); names for the foreign keys that
-    changed are fetched in one query per kind.
-    """
-    ids: dict[str, set[Any]] = {"assignee": set(), "assignment_group": set(), "service": set()}
-    for row in history:
-        for name in ids:
-            ids[name].add(getattr(row, name + "_id"))
-    users = {
-        u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=ids["assignee"])
-    }
-    names = {
-        "assignee": users,
-        "assignment_group": dict(
-            SupportGroup.objects.filter(pk__in=ids["assignment_group"]).values_list("pk", "name")
-        ),
-        "service": dict(Service.objects.filter(pk__in=ids["service"]).values_list("pk", "name")),
-    }
-    fields = {f.name: f for f in Incident._meta.get_fields() if f.name in TIMELINE_FIELDS}
-    entries: list[TimelineEntry] = []
-    previous = None
-    for row in history:
-        if previous is None:
-            entries.append(TimelineEntry(row.history_date, "created", row.history_user))
-        else:
-            changes = []
-            for field in fields.values():
-                attr = field.attname
-                old, new = getattr(previous, attr), getattr(row, attr)
-                if old != new:
-                    changes.append(
-                        (
-                            str(field.verbose_name),
-                            _display(field, old, names),
-                            _display(field, new, names),
-                        )
-                    )
-            if changes:
-                entries.append(
-                    TimelineEntry(
-                        row.history_date, "change", row.history_user, changes=tuple(changes)
-                    )
-                )
-        previous = row
-    entries.extend(
-        TimelineEntry(c.created_at, c.kind, c.author, body=c.body) for c in incident.comments.all()
+    """Comments, work notes and field changes of an incident in one list, oldest first."""
+    return timeline_build(
+        model=Incident,
+        field_names=TIMELINE_FIELDS,
+        history=history,
+        comments=incident.comments.all(),
     )
-    entries.sort(key=lambda e: e.at)
-    return entries

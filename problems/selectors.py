@@ -77,3 +77,8 @@ def suggestion_incidents(*, suggestion: SuggestedProblem, since: Any) -> QuerySe
     if suggestion.ci_id:
         queryset = queryset.filter(cis=suggestion.ci_id)
     return queryset.exclude(problem_link__problem__state__in=OPEN_STATES).order_by("opened_at")
+
+
+def problem_history(*, problem: Problem) -> QuerySet[Any]:
+    """The audit rows of one problem, oldest first, with who made them."""
+    return problem.history.select_related("history_user").order_by("history_date", "history_id")

@@ -13,11 +13,33 @@ from django.views.generic import ListView, TemplateView
 
 from catalog.models import Service
 from core.exceptions import DomainError
+from core.timeline import timeline_build
 from core.views import ObjectEditView, ObjectListView, StaffRequiredMixin
 from problems import selectors, services
 from problems.filters import ProblemFilterSet
 from problems.forms import LinkIncidentForm, ProblemCommentForm, ProblemForm, ProblemTransitionForm
+from problems.models import Problem
 from problems.workflow import PROBLEM_WORKFLOW
+
+TIMELINE_FIELDS = (
+    "state",
+    "title",
+    "service",
+    "priority",
+    "impact",
+    "urgency",
+    "assignment_group",
+    "assignee",
+    "root_cause",
+    "workaround",
+    "rca_method",
+    "known_error",
+    "resolution_notes",
+    "no_change_reason",
+    "cancel_reason",
+    "category",
+    "pdca_scope",
+)
 
 
 class ProblemListView(ObjectListView):
@@ -47,6 +69,12 @@ class ProblemDetailView(StaffRequiredMixin, TemplateView):
                 for t in transitions
             ],
             link_form=LinkIncidentForm(),
+            timeline=timeline_build(
+                model=Problem,
+                field_names=TIMELINE_FIELDS,
+                history=list(selectors.problem_history(problem=problem)),
+                comments=problem.comments.all(),
+            ),
             comment_form=ProblemCommentForm(),
         )
         return context
@@ -108,9 +136,12 @@ class ProblemTransitionView(ActionView):
         data = dict(form.cleaned_data)
         version = data.pop("version")
         problem = services.problem_transition(
-            actor=request.user, problem=self.kwargs["number"], name=transition.name,
-            expected_version=version, data=data,
-        )  # fmt: skip
+            actor=request.user,
+            problem=self.kwargs["number"],
+            name=transition.name,
+            expected_version=version,
+            data=data,
+        )
         messages.success(
             request,
             _("{number}: {action} done.").format(number=problem.number, action=transition.label),

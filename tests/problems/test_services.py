@@ -246,3 +246,14 @@ def test_importer_links_incidents_to_the_problems_the_log_names():
     assert Problem.objects.count() == len(set(expected.values()))
     call_command("import_incident_log", str(sample), verbosity=0)  # idempotent
     assert Problem.objects.count() == len(set(expected.values()))
+
+
+def test_problem_page_timeline_merges_field_changes_and_notes(client, agent, service):
+    from problems.services import problem_comment_add
+
+    problem = problem_create(actor=agent, data={"title": "Slow", "service": service})
+    walk(agent, problem, ("assess", {}))
+    problem_comment_add(actor=agent, problem=problem.number, body="Checked the logs")
+    client.force_login(agent)
+    kinds = [e.kind for e in client.get(problem.get_absolute_url()).context["timeline"]]
+    assert kinds == ["created", "change", "work_note"]
