@@ -18,6 +18,7 @@ class VersionedForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            self.fields["version"].required = True
         for field in self.fields.values():
             if isinstance(field.widget, forms.SelectMultiple):
                 field.widget.attrs.setdefault("size", 8)

@@ -23,6 +23,12 @@ _ZIP_BASED = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 _TEXT_BASED = {"text/csv", "application/json", "text/plain"}
+SNIFF_BYTES = 2048
+_EXTENSIONS = {
+    "text/plain": (".txt", ".log", ".md"),
+    "text/csv": (".csv",),
+    "application/json": (".json",),
+}
 
 
 class AttachmentTooLarge(DomainError):
@@ -46,7 +52,9 @@ def attachment_sniff(head: bytes, filename: str) -> str:
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
-        # A multi-byte character may be cut at the end of the sample.
+        if len(head) < SNIFF_BYTES:
+            return "application/octet-stream"
+        # A full sample may end in the middle of a multi-byte character.
         try:
             text = head[:-3].decode("utf-8")
         except UnicodeDecodeError:
@@ -72,7 +80,7 @@ def attachment_validate(upload: Any) -> str:
             field="file",
         )
     upload.seek(0)
-    head = upload.read(2048)
+    head = upload.read(SNIFF_BYTES)
     upload.seek(0)
     kind = attachment_sniff(head, upload.name or "")
     if kind not in settings.ATTACHMENT_ALLOWED_TYPES:
@@ -88,12 +96,21 @@ class StoredAttachment(Protocol):
     content_type: str
 
 
+def attachment_download_name(name: str, content_type: str) -> str:
+    """The file name to download as: text keeps a text extension, so `x.exe` or `run.bat`
+    that passed as text can never be saved as something that runs."""
+    allowed = _EXTENSIONS.get(content_type)
+    if allowed and not name.lower().endswith(allowed):
+        return name + allowed[0]
+    return name
+
+
 def attachment_response(attachment: StoredAttachment) -> FileResponse:
     """Serve a stored attachment as a download with its checked type, never inline."""
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
-        filename=attachment.original_name,
+        filename=attachment_download_name(attachment.original_name, attachment.content_type),
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -81,7 +81,8 @@ class Workflow:
             raise TransitionRefused(
                 "invalid_source_state",
                 _("“{name}” is not possible from state “{state}”.").format(
-                    name=transition.label or transition.name, state=state
+                    name=transition.label or transition.name,
+                    state=getattr(record, "get_state_display", lambda: state)(),
                 ),
             )
         if transition.permission and not actor.has_perm(transition.permission):

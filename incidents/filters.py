@@ -15,8 +15,11 @@ from sla.choices import SlaState
 SEARCH_CONFIG = "simple"  # language-neutral: tickets mix Swedish and English
 
 
-def incident_search(queryset: QuerySet[Incident], value: str) -> QuerySet[Incident]:
-    """Full-text search over number, title, description and comments.
+def incident_search(
+    queryset: QuerySet[Incident], value: str, *, public_only: bool = False
+) -> QuerySet[Incident]:
+    """Full-text search over number, title, description and comments (public comments only
+    when `public_only`: a requester must not find incidents by words in internal work notes).
 
     PostgreSQL: a websearch query against the same tsvector expression the GIN index holds.
     SQLite: case-insensitive substring matching, the working fallback.
@@ -27,15 +30,18 @@ def incident_search(queryset: QuerySet[Incident], value: str) -> QuerySet[Incide
     number = Q(number__iexact=value)
     if value.isdigit():
         number = Q(number="{prefix}{n:07d}".format(prefix=Incident.NUMBER_PREFIX, n=int(value)))
+    comment_rows = IncidentComment.objects.filter(incident_id=OuterRef("pk"))
+    if public_only:
+        comment_rows = comment_rows.filter(kind="comment")
     if connection.vendor == "postgresql":
         query = SearchQuery(value, config=SEARCH_CONFIG, search_type="websearch")
-        comments = IncidentComment.objects.annotate(
+        comments = comment_rows.annotate(
             document=SearchVector("body", config=SEARCH_CONFIG)
-        ).filter(incident_id=OuterRef("pk"), document=query)
+        ).filter(document=query)
         return queryset.annotate(
             document=SearchVector("title", "description", config=SEARCH_CONFIG)
         ).filter(number | Q(document=query) | Exists(comments))
-    comments = IncidentComment.objects.filter(incident_id=OuterRef("pk"), body__icontains=value)
+    comments = comment_rows.filter(body__icontains=value)
     return queryset.filter(
         number | Q(title__icontains=value) | Q(description__icontains=value) | Exists(comments)
     )
@@ -85,4 +91,6 @@ class IncidentFilterSet(django_filters.FilterSet):
         ]  # fmt: skip
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return incident_search(queryset, value)
+        user = getattr(self.request, "user", None)
+        public_only = user is None or not user.has_perm("incidents.view_incident")
+        return incident_search(queryset, value, public_only=public_only)

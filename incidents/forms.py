@@ -66,6 +66,7 @@ class IncidentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            self.fields["version"].required = True
             self.fields["cis"].initial = list(self.instance.cis.all())
             self.fields["watchers"].initial = list(self.instance.watchers.all())
             del self.fields["caller"]

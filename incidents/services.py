@@ -167,6 +167,8 @@ def incident_create(*, actor: Any, data: dict[str, Any], now: datetime | None = 
         raise PermissionDenied()
     allowed = EDITABLE_FIELDS if staff else ("title", "description", "service", "urgency")
     values = {k: v for k, v in data.items() if k in allowed}
+    if "title" in values:
+        values["title"] = _title(values["title"])
     service = values.get("service")
     incident = Incident(
         **values,
@@ -184,6 +186,7 @@ def incident_create(*, actor: Any, data: dict[str, Any], now: datetime | None = 
     incident.priority = priority_for(incident.impact, incident.urgency)
     if incident.assignee_id:
         incident.responded_at = now
+    _parent_check(incident, incident.parent)
     incident.full_clean(exclude=["number"])
     incident.number = number_next(kind=NUMBER_PREFIX)
     incident._history_user = actor
@@ -203,21 +206,56 @@ def incident_create(*, actor: Any, data: dict[str, Any], now: datetime | None = 
     return incident
 
 
-def _lock(number_or_id: Any, expected_version: int | None) -> Incident:
+def _lock(number_or_id: Any, expected_version: int | None, actor: Any = None) -> Incident:
+    """Lock an incident the actor may see; visibility is checked before the version, so a
+    requester learns nothing about another's incident (not even that it exists)."""
     field = "number" if isinstance(number_or_id, str) else "pk"
-    pk = (
-        Incident.objects.filter(**{field: number_or_id}).values_list("pk", flat=True).first()
-        if field == "number"
-        else number_or_id
-    )
+    queryset = incident_visible(actor=actor) if actor is not None else Incident.objects.all()
+    pk = queryset.filter(**{field: number_or_id}).values_list("pk", flat=True).first()
     if pk is None:
         raise NotFound()
     return locked_get(Incident.objects.all(), pk=pk, expected_version=expected_version)
 
 
-def _visible_or_404(actor: Any, incident: Incident) -> None:
-    if not incident_visible(actor=actor).filter(pk=incident.pk).exists():
-        raise NotFound()
+def _refuse_if_final(incident: Incident) -> None:
+    """DOMAIN §3: Closed is final (and so is Cancelled); their records are history now."""
+    if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
+        raise DomainError(
+            "incident_final",
+            _("{number} is {state}; it can no longer be changed.").format(
+                number=incident.number, state=incident.get_state_display().lower()
+            ),
+            status=409,
+        )
+
+
+def _title(value: Any) -> Any:
+    """Titles are one line: control characters and runs of spaces become one space."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def _parent_check(incident: Incident, parent: Incident | None) -> None:
+    """A parent must be another open incident, and no incident may be its own ancestor.
+
+    Reads the chain from the database, not from objects the caller may hold stale.
+    """
+    if parent is None:
+        return
+    seen = {incident.pk} if incident.pk else set()
+    node_id: int | None = parent.pk
+    for _depth in range(50):
+        if node_id is None:
+            break
+        if node_id in seen:
+            raise DomainError(
+                "parent_cycle",
+                _("An incident cannot be its own parent or ancestor."),
+                field="parent",
+            )
+        seen.add(node_id)
+        node_id = Incident.objects.filter(pk=node_id).values_list("parent_id", flat=True).first()
+    if not Incident.objects.filter(pk=parent.pk, state__in=OPEN_STATES).exists():
+        raise DomainError("parent_not_open", _("The parent incident must be open."), field="parent")
 
 
 @transaction.atomic
@@ -237,10 +275,14 @@ def incident_update(
     priority_override_reason_required, ValidationError.
     """
     now = now or timezone.now()
-    obj = _lock(incident, expected_version)
-    _visible_or_404(actor, obj)
+    obj = _lock(incident, expected_version, actor)
     if not actor.has_perm("incidents.change_incident"):
         raise PermissionDenied()
+    _refuse_if_final(obj)
+    if "title" in data:
+        data = {**data, "title": _title(data["title"])}
+    if data.get("parent") is not None and data["parent"] != obj.parent:
+        _parent_check(obj, data["parent"])
     before_group, before_assignee = obj.assignment_group_id, obj.assignee_id
     changed = fields_apply(obj, data, EDITABLE_FIELDS)
     if "priority" in data and data["priority"] not in (None, obj.priority):
@@ -308,8 +350,7 @@ def incident_transition(
     """
     now = now or timezone.now()
     data = dict(data or {})
-    obj = _lock(incident, expected_version)
-    _visible_or_404(actor, obj)
+    obj = _lock(incident, expected_version, actor)
     transition = INCIDENT_WORKFLOW.check(
         obj, name, actor, {**data, "now": now, "reopen_window_days": settings.INCIDENT_REOPEN_DAYS}
     )
@@ -349,8 +390,7 @@ def incident_transition(
     incident_sla_refresh(incident=obj, now=now)
     if name == "resolve":
         _notify(obj, "resolved", [obj.caller, *obj.watchers.all()])
-        for child in obj.children.filter(state__in=OPEN_STATES).order_by("pk"):
-            _resolve_child(child, obj, actor, now)
+        _resolve_children(obj, actor, now)
     elif name == "reject":
         _notify(
             obj, "reopened", [obj.assignee, obj.assignment_group and obj.assignment_group.manager]
@@ -358,9 +398,20 @@ def incident_transition(
     return obj
 
 
+def _resolve_children(parent: Incident, actor: Any, now: datetime) -> None:
+    """DOMAIN §3: resolving a parent resolves its open children, and theirs, each locked and
+    with its own history row."""
+    for pk in (
+        parent.children.filter(state__in=OPEN_STATES).order_by("pk").values_list("pk", flat=True)
+    ):
+        child = locked_get(Incident.objects.all(), pk=pk)
+        if child.is_open:
+            _resolve_child(child, parent, actor, now)
+            _resolve_children(child, actor, now)
+
+
 def _resolve_child(child: Incident, parent: Incident, actor: Any, now: datetime) -> None:
-    """DOMAIN §3: resolving a parent resolves its open children (each with a history row)."""
-    if child.state == IncidentState.NEW or child.state == IncidentState.ON_HOLD:
+    if child.state == IncidentState.ON_HOLD:
         child.hold_reason = ""
     child.state = IncidentState.RESOLVED
     child.resolution_code = parent.resolution_code
@@ -408,8 +459,7 @@ def incident_comment_add(
     now = now or timezone.now()
     if not (body or "").strip():
         raise DomainError("comment_empty", _("Write something first."), field="body")
-    obj = _lock(incident, None)
-    _visible_or_404(actor, obj)
+    obj = _lock(incident, None, actor)
     staff = is_staff_actor(actor)
     if kind == TimelineKind.WORK_NOTE and not staff:
         raise PermissionDenied("work_notes_staff_only", _("Only support staff write work notes."))
@@ -515,8 +565,7 @@ def incident_close_resolved_due(*, now: datetime | None = None) -> int:
 @transaction.atomic
 def incident_attachment_add(*, actor: Any, incident: Any, upload: Any) -> IncidentAttachment:
     """Attach a file (size and sniffed type checked). Raises: not_found, attachment_*."""
-    obj = _lock(incident, None)
-    _visible_or_404(actor, obj)
+    obj = _lock(incident, None, actor)
     content_type = attachment_validate(upload)
     attachment = IncidentAttachment(
         incident=obj,

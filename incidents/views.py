@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -83,14 +84,14 @@ class IncidentExportView(IncidentListView):
         ("number", gettext_lazy("Number")),
         ("title", gettext_lazy("Title")),
         ("get_state_display", gettext_lazy("State")),
-        ("priority", gettext_lazy("Priority")),
+        ("get_priority_display", gettext_lazy("Priority")),
         ("service", gettext_lazy("Service")),
         ("assignment_group", gettext_lazy("Group")),
         ("assignee", gettext_lazy("Assignee")),
         ("caller", gettext_lazy("Caller")),
         ("opened_at", gettext_lazy("Opened")),
         ("resolved_at", gettext_lazy("Resolved")),
-        ("sla_state", gettext_lazy("SLA")),
+        ("get_sla_state_display", gettext_lazy("SLA")),
     )
 
     def get(self, request, *args, **kwargs):
@@ -175,9 +176,10 @@ class IncidentEditView(ObjectEditView):
     cancel_url = reverse_lazy("incidents:incident_list")
 
     def get_permission_required(self):
-        return [
-            "incidents.change_incident" if "number" in self.kwargs else "incidents.add_incident"
-        ]
+        if "number" in self.kwargs:
+            return ["incidents.change_incident"]
+        # The staff form; requesters log incidents through the portal.
+        return ["incidents.add_incident", "incidents.view_incident"]
 
     def dispatch(self, request, *args, **kwargs):
         if "number" in kwargs and request.user.is_authenticated:
@@ -323,8 +325,10 @@ class IncidentBulkView(LoginRequiredMixin, View):
         if not request.user.has_perm("incidents.change_incident"):
             raise Http404
         form = BulkForm(request.POST)
-        back = request.POST.get("next") or reverse("incidents:incident_list")
-        if not back.startswith("/"):
+        back = request.POST.get("next") or ""
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             back = reverse("incidents:incident_list")
         if not form.is_valid():
             messages.error(request, _("Choose incidents and an action."))

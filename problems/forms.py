@@ -65,6 +65,7 @@ class ProblemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            self.fields["version"].required = True
             self.fields["cis"].initial = list(self.instance.cis.all())
             self.fields["five_whys"].initial = "\n".join(
                 "{q} | {a}".format(q=step.get("why", ""), a=step.get("because", "")).strip(" |")

@@ -140,7 +140,23 @@ def problem_update(
     """Edit a problem's fields. Raises: not_found, version_conflict, ValidationError."""
     _require(actor, "problems.change_problem")
     obj = _lock(problem, expected_version)
+    if obj.state in CLOSED_STATES:
+        raise DomainError(
+            "problem_final",
+            _("{number} is {state}; it can no longer be changed.").format(
+                number=obj.number, state=obj.get_state_display().lower()
+            ),
+            status=409,
+        )
+    if "title" in data:
+        data = {**data, "title": " ".join(str(data["title"]).split())}
     changed = fields_apply(obj, data, EDITABLE_FIELDS)
+    if obj.known_error and not (obj.root_cause.strip() or obj.workaround.strip()):
+        raise DomainError(
+            "root_cause_or_workaround_required",
+            _("A known error needs a root cause or a workaround."),
+            field="workaround",
+        )
     if "impact" in changed or "urgency" in changed:
         obj.priority = priority_for(obj.impact, obj.urgency)
         changed.append("priority")
@@ -306,8 +322,9 @@ def problem_comment_add(
 def known_error_apply_workaround(*, actor: Any, problem: Any, incident: Any) -> Incident:
     """Record a known error's workaround on an incident and link the incident to it.
 
-    Raises: not_found, not_a_known_error, problem_closed.
+    Raises: not_found, permission_denied, not_a_known_error, problem_closed, incident_not_open.
     """
+    _require(actor, "problems.change_problem")
     obj = Problem.objects.filter(
         **({"number": problem} if isinstance(problem, str) else {"pk": problem})
     ).first()
@@ -318,6 +335,10 @@ def known_error_apply_workaround(*, actor: Any, problem: Any, incident: Any) -> 
             "not_a_known_error", _("Only a published known error has a workaround to apply.")
         )
     target = _incident(incident)
+    if not target.is_open:
+        raise DomainError(
+            "incident_not_open", _("Apply a workaround to an open incident only."), status=409
+        )
     incident_comment_add(
         actor=actor,
         incident=target.pk,

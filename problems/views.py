@@ -13,6 +13,7 @@ from django.views.generic import ListView, TemplateView
 
 from catalog.models import Service
 from core.exceptions import DomainError
+from core.params import id_param
 from core.timeline import timeline_build
 from core.views import ObjectEditView, ObjectListView, StaffRequiredMixin
 from problems import selectors, services
@@ -132,7 +133,9 @@ class ProblemTransitionView(ActionView):
         transition = PROBLEM_WORKFLOW.get(self.kwargs["name"])
         form = ProblemTransitionForm(request.POST, transition=transition)
         if not form.is_valid():
-            raise DomainError("invalid_form", form.errors.as_text())
+            raise DomainError(
+                "invalid_form", _("The page was out of date; reload it and try again.")
+            )
         data = dict(form.cleaned_data)
         version = data.pop("version")
         problem = services.problem_transition(
@@ -224,10 +227,7 @@ class KnownErrorListView(StaffRequiredMixin, ListView):
     paginate_by = 25
 
     def get_queryset(self):
-        try:
-            service_id = int(self.request.GET.get("service") or 0)
-        except ValueError:
-            service_id = 0
+        service_id = id_param(self.request.GET.get("service")) or 0
         return selectors.known_error_list(service_id=service_id, text=self.request.GET.get("q", ""))
 
     def get_context_data(self, **kwargs):
@@ -243,14 +243,13 @@ class KnownErrorHintView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        try:
-            service_id = int(self.request.GET.get("service") or 0)
-        except ValueError:
-            service_id = 0
-        context["known_errors"] = (
-            list(selectors.known_error_list(service_id=service_id)[:5]) if service_id else []
-        )
-        context["staff"] = self.request.user.has_perm("incidents.view_incident")
+        service_id = id_param(self.request.GET.get("service")) or 0
+        staff = self.request.user.has_perm("incidents.view_incident")
+        known_errors = selectors.known_error_list(service_id=service_id) if service_id else None
+        if known_errors is not None and not staff:
+            known_errors = known_errors.exclude(workaround="")  # the root cause is internal
+        context["known_errors"] = list(known_errors[:5]) if known_errors is not None else []
+        context["staff"] = staff
         return context
 
 
@@ -268,6 +267,8 @@ class SuggestionDecideView(ActionView):
         return reverse("problems:suggestion_list")
 
     def act(self, request):
+        if self.kwargs["decision"] not in ("accept", "dismiss"):
+            raise DomainError("not_found", status=404)
         if self.kwargs["decision"] == "accept":
             problem = services.suggestion_accept(
                 actor=request.user, suggestion_id=self.kwargs["pk"]

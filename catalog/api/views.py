@@ -17,7 +17,6 @@ class ServiceViewSet(ServiceBackedViewSet):
     serializer_class = s.ServiceOutputSerializer
     input_serializer_class = s.ServiceInputSerializer
     filterset_class = ServiceFilterSet
-    ordering_fields = ["name", "criticality", "lifecycle", "id"]
     etag_prefix = "svc"
 
     def get_queryset(self):
@@ -37,7 +36,6 @@ class ConfigurationItemViewSet(ServiceBackedViewSet):
     serializer_class = s.ConfigurationItemOutputSerializer
     input_serializer_class = s.ConfigurationItemInputSerializer
     filterset_class = ConfigurationItemFilterSet
-    ordering_fields = ["name", "kind", "id"]
     etag_prefix = "ci"
 
     def get_queryset(self):
@@ -57,7 +55,6 @@ class SupportGroupViewSet(ServiceBackedViewSet):
     serializer_class = s.SupportGroupOutputSerializer
     input_serializer_class = s.SupportGroupInputSerializer
     filterset_class = SupportGroupFilterSet
-    ordering_fields = ["name", "id"]
     etag_prefix = "grp"
 
     def get_queryset(self):

@@ -37,14 +37,6 @@ class IncidentViewSet(ServiceBackedViewSet):
     permission_classes = [IsAuthenticated]
     lookup_field = "number"
     lookup_value_regex = r"[A-Za-z]{3}\d{7}"
-    ordering_fields = [
-        "number",
-        "opened_at",
-        "priority",
-        "state",
-        "resolution_due_at",
-        "updated_at",
-    ]
     etag_prefix = "inc"
 
     def get_queryset(self):

@@ -1,14 +1,17 @@
 """Problem API: problems by number, transitions, incident links, known errors, suggestions."""
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.api.permissions import ModelPermissions, ModelPermissionsWritesAreChanges
 from core.api.schema import IF_MATCH, PRECONDITION_RESPONSES, RULE_RESPONSES, crud_schema
 from core.api.viewsets import ServiceBackedViewSet
+from core.params import id_param
 from problems import selectors, services
 from problems.api import serializers as s
 from problems.filters import ProblemFilterSet
@@ -22,7 +25,6 @@ class ProblemViewSet(ServiceBackedViewSet):
     filterset_class = ProblemFilterSet
     lookup_field = "number"
     lookup_value_regex = r"[A-Za-z]{3}\d{7}"
-    ordering_fields = ["number", "opened_at", "priority", "state"]
     etag_prefix = "prb"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     queryset = Problem.objects.none()  # for the permission class's model; reads use the selector
@@ -106,14 +108,12 @@ class KnownErrorViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
-        try:
-            service_id = int(self.request.query_params.get("service") or 0)
-        except ValueError:
-            from rest_framework.exceptions import ValidationError
-
-            raise ValidationError({"service": ["A service id is a whole number."]}) from None
+        raw = self.request.query_params.get("service")
+        service_id = id_param(raw)
+        if raw and service_id is None:
+            raise ValidationError({"service": [_("A service id is a whole number.")]})
         return selectors.known_error_list(
-            service_id=service_id, text=self.request.query_params.get("q", "")
+            service_id=service_id or 0, text=self.request.query_params.get("q", "")
         )
 
 
@@ -122,6 +122,7 @@ class SuggestionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = s.SuggestionOutputSerializer
     permission_classes = [ModelPermissionsWritesAreChanges]
+    lookup_value_regex = r"\d{1,18}"
 
     def get_queryset(self):
         return selectors.suggestion_list()

@@ -8,7 +8,6 @@ class SlaPolicyViewSet(viewsets.ReadOnlyModelViewSet):
     """SLA policies and their targets (read-only; administrators edit them in the admin)."""
 
     serializer_class = SlaPolicyOutputSerializer
-    ordering_fields = ["name", "id"]
 
     def get_queryset(self):
         return selectors.sla_policy_list().order_by("name", "pk")
