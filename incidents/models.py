@@ -31,19 +31,21 @@ class Incident(RecordBase, SlaTrackedMixin):
         max_length=32,
         choices=IncidentState.choices,
         default=IncidentState.NEW,
-        db_index=True,
+        db_index=False,  # covered by inc_state_opened_idx
     )
     caller = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="incidents_raised",
         verbose_name=_("caller"),
+        db_index=False,  # covered by a composite index that starts with it
     )
     service = models.ForeignKey(
         "catalog.Service",
         on_delete=models.PROTECT,
         related_name="incidents",
         verbose_name=_("service"),
+        db_index=False,  # covered by a composite index that starts with it
     )
     cis = models.ManyToManyField(
         "catalog.ConfigurationItem",
@@ -66,6 +68,7 @@ class Incident(RecordBase, SlaTrackedMixin):
         blank=True,
         related_name="incidents",
         verbose_name=_("assignment group"),
+        db_index=False,  # covered by a composite index that starts with it
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -74,6 +77,7 @@ class Incident(RecordBase, SlaTrackedMixin):
         blank=True,
         related_name="incidents_assigned",
         verbose_name=_("assignee"),
+        db_index=False,  # covered by a composite index that starts with it
     )
     watchers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,

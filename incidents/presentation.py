@@ -9,6 +9,7 @@ from django.utils import timezone
 from core.timeline import TimelineEntry, timeline_build
 from incidents.clock import elapsed_now
 from incidents.models import Incident
+from sla.models import SlaPolicy
 
 TIMELINE_FIELDS = (
     "state", "hold_reason", "priority", "impact", "urgency", "assignment_group", "assignee",
@@ -25,6 +26,19 @@ class SlaView:
     remaining: timedelta | None
 
 
+_calendars: dict[tuple[int, datetime], Any] = {}
+
+
+def _calendar(policy: SlaPolicy) -> Any:
+    """The policy's calendar, built once per version of the policy (it is immutable)."""
+    key = (policy.pk, policy.updated_at)
+    if key not in _calendars:
+        if len(_calendars) > 256:
+            _calendars.clear()
+        _calendars[key] = policy.calendar
+    return _calendars[key]
+
+
 def sla_view(incident: Incident, now: datetime | None = None) -> SlaView:
     """The resolution clock as of now, from the stored figures (no queries)."""
     now = now or timezone.now()
@@ -34,7 +48,7 @@ def sla_view(incident: Incident, now: datetime | None = None) -> SlaView:
     elapsed = float(incident.resolution_elapsed_seconds)
     if incident.sla_state in ("running", "warning", "breached") and incident.sla_refreshed_at:
         elapsed = elapsed_now(
-            incident.sla_policy.calendar,
+            _calendar(incident.sla_policy),
             incident.resolution_elapsed_seconds,
             incident.sla_refreshed_at,
             now,

@@ -82,6 +82,7 @@ def incident_get(*, actor: Any, number: str) -> Incident | None:
             Prefetch("children", queryset=Incident.objects.order_by("number")),
         )
         .filter(number=number)
+        .order_by()  # one row by a unique key: no sort needed
         .first()
     )
 
