@@ -194,6 +194,8 @@ print(s["first_number"] + ":" + s["last_number"], ",".join(map(str, s["service_i
 # --- 3. SQL queries per request (in-process; also the smoke test) ---------------------------
 say "SQL queries per request (Django test Client)"
 timeout 300 "$PY" "$BENCH_DIR/queries.py" --out "$RUN_DIR/queries.json"
+say "problem detection"
+timeout 300 "$PY" "$BENCH_DIR/detect.py" | tee "$RUN_DIR/detect.txt"
 
 # --- 4. gunicorn ----------------------------------------------------------------------------
 say "gunicorn: $WORKERS sync workers on 127.0.0.1:$PORT"
@@ -253,6 +255,7 @@ EOF
 say "results"
 "$PY" "$BENCH_DIR/report.py" --load "$RUN_DIR/load.json" --queries "$RUN_DIR/queries.json" \
     --seed "$RUN_DIR/seed.json" --meta "$RUN_DIR/meta.json" | tee "$RESULT_FILE"
+{ echo; cat "$RUN_DIR/detect.txt"; } | tee -a "$RESULT_FILE"
 echo
 echo "written to ${RESULT_FILE#"$ROOT"/}"
 FINISHED=1

@@ -355,6 +355,10 @@ def known_error_apply_workaround(*, actor: Any, problem: Any, incident: Any) -> 
 # --- proactive detection --------------------------------------------------------------------
 
 
+def _values_fields() -> list[str]:
+    return ["incident_count", "first_opened_at", "last_opened_at", "detected_at"]
+
+
 def problem_detect(*, now: datetime | None = None) -> dict[str, int]:
     """Find clusters of ≥ N incidents on one service (and category, or CI) in the window that
     no open problem covers, and suggest them (DOMAIN §4).
@@ -391,11 +395,13 @@ def problem_detect(*, now: datetime | None = None) -> dict[str, int]:
     clusters += [(r["service_id"], "", r["cis"], r) for r in by_ci]
     existing = {
         s.key: s
-        for s in SuggestedProblem.objects.filter(
+        for s in SuggestedProblem.objects.select_related("problem").filter(
             key__in=["{s}:{c}:{i}".format(s=s, c=c, i=i or "") for s, c, i, _r in clusters]
         )
     }
     counts = {"new": 0, "updated": 0, "reopened": 0}
+    created: list[SuggestedProblem] = []
+    changed: list[SuggestedProblem] = []
     for service_id, category, ci_id, row in clusters:
         key = "{s}:{c}:{i}".format(s=service_id, c=category, i=ci_id or "")
         suggestion = existing.get(key)
@@ -406,29 +412,37 @@ def problem_detect(*, now: datetime | None = None) -> dict[str, int]:
             "detected_at": now,
         }
         if suggestion is None:
-            SuggestedProblem.objects.create(
-                key=key, service_id=service_id, category=category, ci_id=ci_id, **values
+            created.append(
+                SuggestedProblem(
+                    key=key, service_id=service_id, category=category, ci_id=ci_id, **values
+                )
             )
             counts["new"] += 1
-        elif suggestion.status == SuggestionStatus.OPEN:
-            SuggestedProblem.objects.filter(pk=suggestion.pk).update(**values)
+            continue
+        if suggestion.status == SuggestionStatus.OPEN:
             counts["updated"] += 1
         elif (
             suggestion.status == SuggestionStatus.DISMISSED
             and row["n"] >= suggestion.dismissed_count + threshold
         ):
-            SuggestedProblem.objects.filter(pk=suggestion.pk).update(
-                status=SuggestionStatus.OPEN, **values
-            )
+            suggestion.status = SuggestionStatus.OPEN
             counts["reopened"] += 1
         elif suggestion.status == SuggestionStatus.ACCEPTED and (
             suggestion.problem is None or suggestion.problem.state in CLOSED_STATES
         ):
             # The accepted problem is gone or done, and a new cluster has formed.
-            SuggestedProblem.objects.filter(pk=suggestion.pk).update(
-                status=SuggestionStatus.OPEN, problem=None, **values
-            )
+            suggestion.status, suggestion.problem = SuggestionStatus.OPEN, None
             counts["reopened"] += 1
+        else:
+            continue
+        for name, value in values.items():
+            setattr(suggestion, name, value)
+        changed.append(suggestion)
+    # Two statements whatever the number of clusters.
+    SuggestedProblem.objects.bulk_create(created, batch_size=500)
+    SuggestedProblem.objects.bulk_update(
+        changed, [*_values_fields(), "status", "problem"], batch_size=500
+    )
     return counts
 
 

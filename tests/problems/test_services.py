@@ -257,3 +257,17 @@ def test_problem_page_timeline_merges_field_changes_and_notes(client, agent, ser
     client.force_login(agent)
     kinds = [e.kind for e in client.get(problem.get_absolute_url()).context["timeline"]]
     assert kinds == ["created", "change", "work_note"]
+
+
+def test_detection_queries_do_not_grow_with_clusters(
+    agent, service, settings, django_assert_max_num_queries
+):
+    settings.PROBLEM_DETECTION_MIN_INCIDENTS = 2
+    for n in range(12):
+        incident(agent, service, category="cat{n}".format(n=n % 6))
+    with django_assert_max_num_queries(6):
+        assert problem_detect(now=NOW)["new"] == 6
+    for n in range(6):
+        incident(agent, service, category="cat{n}".format(n=n))
+    with django_assert_max_num_queries(6):
+        assert problem_detect(now=NOW)["updated"] == 6
