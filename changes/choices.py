@@ -30,3 +30,9 @@ class Outcome(models.TextChoices):
     SUCCESSFUL_WITH_ISSUES = "successful_with_issues", _("Successful with issues")
     FAILED = "failed", _("Failed")
     BACKED_OUT = "backed_out", _("Backed out")
+
+
+class Decision(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")

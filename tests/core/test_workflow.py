@@ -29,6 +29,7 @@ class Record:
     resolved_at: datetime | None = None
     root_cause: str = ""
     workaround: str = ""
+    change_type: str = "normal"
 
 
 AGENT = Actor({"incidents.change_incident", "problems.change_problem", "changes.change_change"})
