@@ -22,3 +22,9 @@ class ChangesConfig(AppConfig):
         "manager": _MANAGE,
         "administrator": _MANAGE,
     }
+
+    def ready(self) -> None:
+        from changes.panels import incident_change_panel
+        from incidents.panels import incident_panel_register
+
+        incident_panel_register(incident_change_panel)

@@ -11,8 +11,9 @@ from changes.choices import ChangeState, ChangeType, Decision, Outcome, Risk
 from changes.constants import NUMBER_PREFIX
 from core.choices import Scope
 from core.models import RecordBase, TimelineEntryBase, TimeStampedModel, VersionedModel
+from incidents.choices import Impact
 
-LEVELS = [(1, _("1 – High")), (2, _("2 – Medium")), (3, _("3 – Low"))]
+LEVELS = Impact.choices  # 1 high … 3 low, like incident impact and urgency
 
 
 class ChangeTemplate(TimeStampedModel, VersionedModel):

@@ -3,6 +3,8 @@ both (itil.md §B7). Pure functions."""
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 # (impact, likelihood) with 1 = high … 3 = low.
 RISK_MATRIX = {
     (1, 1): "high", (1, 2): "high", (2, 1): "high",
@@ -11,11 +13,11 @@ RISK_MATRIX = {
 }  # fmt: skip
 
 QUESTIONS = (
-    ("outage", "impact", "Does the service go down or degrade while the change is made?"),
-    ("many_users", "impact", "Are more than a hundred users or a critical service affected?"),
-    ("untested", "likelihood", "Is the change untested in a test environment?"),
-    ("hard_backout", "likelihood", "Is backing out hard or slow (more than an hour)?"),
-    ("failed_before", "likelihood", "Has a similar change failed before?"),
+    ("outage", "impact", _("Does the service go down or degrade while the change is made?")),
+    ("many_users", "impact", _("Are more than a hundred users or a critical service affected?")),
+    ("untested", "likelihood", _("Is the change untested in a test environment?")),
+    ("hard_backout", "likelihood", _("Is backing out hard or slow (more than an hour)?")),
+    ("failed_before", "likelihood", _("Has a similar change failed before?")),
 )
 
 

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("sla.api.urls")),
     path("", include("incidents.api.urls")),
     path("", include("problems.api.urls")),
+    path("", include("changes.api.urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("incidents.urls")),
     path("", include("problems.urls")),
+    path("", include("changes.urls")),
     path("catalog/", include("catalog.urls")),
     path("sla/", include("sla.urls")),
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),

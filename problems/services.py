@@ -189,6 +189,10 @@ def problem_transition(
     now = now or timezone.now()
     data = dict(data or {})
     obj = _lock(problem, expected_version)
+    if name == "resolve" and not data.get("has_fix_change"):
+        # The changes app owns Change.fixes_problem; read its reverse relation by name.
+        fixes = getattr(obj, "fix_changes", None)
+        data["has_fix_change"] = bool(fixes is not None and fixes.exists())
     transition = PROBLEM_WORKFLOW.check(obj, name, actor, data)
     changed = ["state"]
     obj.state = transition.target

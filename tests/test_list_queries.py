@@ -83,6 +83,41 @@ def _suggestion():
     )
 
 
+def _change():
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from changes.models import ChangeApproval, FreezeWindow
+    from changes.services import change_create
+
+    admin = get_user_model().objects.get(username="admin")
+    service = ServiceFactory()
+    start = timezone.now() + dt.timedelta(days=1)
+    change = change_create(
+        actor=admin,
+        data={"title": "c", "service": service, "planned_start": start,
+              "planned_end": start + dt.timedelta(hours=1), "impact": 3, "likelihood": 3},
+    )  # fmt: skip
+    change.state = "authorisation"
+    change.save(update_fields=["state"])
+    ChangeApproval.objects.create(change=change, approver=admin, requested_at=start)
+    window = FreezeWindow.objects.create(
+        name="f", start=start, end=start + dt.timedelta(days=1), created_by=admin
+    )
+    window.services.add(service)
+
+
+def _template():
+    from changes.models import ChangeTemplate
+
+    ChangeTemplate.objects.create(
+        name="t{n}".format(n=ChangeTemplate.objects.count()), title="t", service=ServiceFactory(),
+        implementation_plan="i", backout_plan="b", test_plan="t",
+    )  # fmt: skip
+
+
 # URL name → a function that adds one row to that list.
 ROW_MAKERS = {
     "catalog:service_list": ServiceFactory,
@@ -102,6 +137,12 @@ ROW_MAKERS = {
     "problems-api:problem-list": _problem,
     "problems-api:knownerror-list": _problem,
     "problems-api:suggestedproblem-list": _suggestion,
+    "changes:change_list": _change,
+    "changes:approval_list": _change,
+    "changes:freeze_list": _change,
+    "changes-api:change-list": _change,
+    "changes-api:changetemplate-list": _template,
+    "changes-api:freezewindow-list": _change,
 }
 NOT_LISTS = {"admin:app_list"}  # Django's admin index
 LISTS_NOT_NAMED_SO = {"incidents:portal"}

@@ -1,0 +1,164 @@
+"""Change pages and API: access, approvals through the API, conflicts, the iCalendar feed."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from icalendar import Calendar
+
+from changes.models import Change, ChangeTemplate
+from changes.services import change_create, change_transition
+from tests.factories import ServiceFactory, SupportGroupFactory
+
+pytestmark = pytest.mark.django_db
+START = dt.datetime(2026, 12, 2, 20, tzinfo=dt.UTC)
+PLANS = {"implementation_plan": "Patch", "backout_plan": "Roll back", "test_plan": "Smoke test"}
+
+
+@pytest.fixture
+def service(agent):
+    group = SupportGroupFactory(name="Infra")
+    group.members.add(agent)
+    return ServiceFactory(name="ERP; billing", support_group=group)
+
+
+def scheduled(agent, service, title="Patch ERP, phase 1"):
+    template, _ = ChangeTemplate.objects.get_or_create(
+        name="T", defaults={"title": "t", "service": service, **PLANS}
+    )
+    change = change_create(
+        actor=agent,
+        data={"title": title, "planned_start": START, "planned_end": START + dt.timedelta(hours=2)},
+        template=template,
+    )
+    for name in ("submit", "schedule"):
+        change = change_transition(
+            actor=agent,
+            change=change.pk,
+            name=name,
+            expected_version=None,
+            data={"acknowledge_conflicts": True},
+        )
+    return change
+
+
+def test_requester_has_no_access(client, api_client, requester):
+    client.force_login(requester)
+    assert client.get(reverse("changes:change_list")).status_code == 403
+    assert api_client(requester).get("/api/v1/changes/").status_code == 403
+
+
+def test_api_flow_with_approval_and_refusals(api_client, agent, approver, service):
+    cab = SupportGroupFactory(name="CAB")
+    cab.members.add(approver)
+    client = api_client(agent)
+    body = {"title": "Upgrade DB", "service": service.pk, "impact": 2, "likelihood": 2,
+            "planned_start": "2026-12-03T20:00:00Z", "planned_end": "2026-12-03T19:00:00Z",
+            "approver_group": cab.pk, **PLANS}  # fmt: skip
+    bad = client.post("/api/v1/changes/", body, format="json")
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["code"] == "planned_window_invalid"
+    body["planned_end"] = "2026-12-03T22:00:00Z"
+    created = client.post("/api/v1/changes/", body, format="json")
+    assert created.status_code == 201, created.json()
+    number, etag = created.json()["number"], created["ETag"]
+    for name in ("submit", "request_approval"):
+        response = client.post(
+            f"/api/v1/changes/{number}/transitions/{name}/", {}, format="json", HTTP_IF_MATCH=etag
+        )
+        assert response.status_code == 200, response.json()
+        etag = response["ETag"]
+    assert client.post(f"/api/v1/changes/{number}/approve/", {}, format="json").status_code == 403
+    cab_client = api_client(approver)
+    approved = cab_client.post(
+        f"/api/v1/changes/{number}/approve/", {"comment": "OK"}, format="json"
+    )
+    assert approved.status_code == 200
+    assert approved.json()["approvals"][0]["decision"] == "approved"
+    twice = cab_client.post(f"/api/v1/changes/{number}/approve/", {}, format="json")
+    assert (twice.status_code, twice.json()["errors"][0]["code"]) == (
+        409,
+        "not_awaiting_approval",
+    ) or twice.status_code == 409
+    assert client.get(f"/api/v1/changes/{number}/conflicts/").json() == []
+
+
+def test_conflicts_endpoint_lists_overlaps(api_client, agent, service):
+    first = scheduled(agent, service)
+    second = change_create(
+        actor=agent,
+        data={"title": "Other", "service": service, "planned_start": START + dt.timedelta(hours=1),
+              "planned_end": START + dt.timedelta(hours=3), **PLANS},
+    )  # fmt: skip
+    conflicts = api_client(agent).get(f"/api/v1/changes/{second.number}/conflicts/").json()
+    assert [c["number"] for c in conflicts] == [first.number]
+
+
+def test_calendar_feed_parses_with_an_icalendar_library(client, agent, service):
+    change = scheduled(agent, service)
+    client.force_login(agent)
+    page = client.get(reverse("changes:calendar") + "?year=2026&month=12")
+    assert change.number in page.text
+    feed = page.context["feed_url"]
+    client.logout()
+    response = client.get(feed.replace("http://testserver", ""))
+    assert response["Content-Type"].startswith("text/calendar")
+    events = list(Calendar.from_ical(response.content).walk("VEVENT"))
+    assert len(events) == 1
+    event = events[0]
+    assert str(event["SUMMARY"]) == "{n} Patch ERP, phase 1".format(n=change.number)
+    assert event.decoded("DTSTART") == START
+    assert "ERP; billing" in str(event["DESCRIPTION"])
+    assert client.get(feed.replace("http://testserver", "")[:-8] + "x.ics").status_code == 404
+
+
+def test_freeze_window_form_for_managers_only(client, agent, manager):
+    url = reverse("changes:freeze_list")
+    client.force_login(agent)
+    valid = {"name": "X", "start": "2026-12-20T00:00", "end": "2026-12-21T00:00"}
+    assert client.post(url, valid).status_code == 403
+    client.force_login(manager)
+    response = client.post(url, {**valid, "end": "2026-12-19T00:00"})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert client.post(url, {**valid, "name": "Year end"}).status_code == 302
+
+
+def test_detail_page_for_cab_member_shows_the_decision_form(client, agent, approver, service):
+    cab = SupportGroupFactory(name="CAB")
+    cab.members.add(approver)
+    change = change_create(
+        actor=agent,
+        data={"title": "x", "service": service, "impact": 3, "likelihood": 3, "approver_group": cab,
+              "planned_start": START, "planned_end": START + dt.timedelta(hours=1), **PLANS},
+    )  # fmt: skip
+    for name in ("submit", "request_approval"):
+        change_transition(actor=agent, change=change.pk, name=name, expected_version=None)
+    client.force_login(approver)
+    page = client.get(change.get_absolute_url())
+    assert page.context["my_approval"] is not None
+    assert client.get(reverse("changes:approval_list")).context["approvals"][0].change == change
+    client.post(
+        reverse("changes:change_decide", args=[change.number, "reject"]),
+        {"comment": ""},
+        follow=True,
+    )
+    assert Change.objects.get().state == "authorisation"  # a rejection needs a reason
+    client.post(
+        reverse("changes:change_decide", args=[change.number, "reject"]), {"comment": "Too risky"}
+    )
+    assert Change.objects.get().state == "draft"
+
+
+def test_incident_page_marks_the_causing_change(client, agent, service):
+    from incidents.services import incident_create
+
+    change = scheduled(agent, service)
+    incident = incident_create(actor=agent, data={"title": "ERP slow", "service": service})
+    client.force_login(agent)
+    client.post(
+        reverse("changes:incident_caused_by", args=[incident.number]), {"change": change.number}
+    )
+    page = client.get(incident.get_absolute_url())
+    assert change.number in page.text
+    assert incident.number in client.get(change.get_absolute_url()).text
