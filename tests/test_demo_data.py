@@ -15,7 +15,7 @@ def test_demo_data_loads_once():
     call_command("demo_data", "--quiet")
     call_command("demo_data", "--quiet")
     assert Service.objects.count() == 8
-    assert SupportGroup.objects.count() == 4
+    assert SupportGroup.objects.count() == 5  # four support groups and the CAB
     assert ConfigurationItem.objects.count() >= 10
     assert SlaPolicy.objects.filter(is_default=True).count() == 1
     users = get_user_model().objects

@@ -15,6 +15,13 @@ from django.utils import timezone
 
 from catalog.models import Service
 from catalog.services import ci_create, service_create, support_group_create
+from changes.models import ChangeTemplate, FreezeWindow
+from changes.services import (
+    change_create,
+    change_decide,
+    change_link_caused_incident,
+    change_transition,
+)
 from incidents.models import Incident
 from incidents.services import (
     incident_comment_add,
@@ -46,32 +53,92 @@ OFFICE_TARGETS = {1: (30, 240), 2: (60, 480), 3: (240, 1440), 4: (480, 2880), 5:
 CRITICAL_TARGETS = {1: (15, 240), 2: (30, 480), 3: (120, 1440), 4: (480, 4320), 5: (960, 10080)}
 
 GROUPS = [
-    ("Service Desk", "First line: logging, triage, first-contact resolution.", "maria",
-     ["erik", "sara", "ali", "lena"]),
+    (
+        "Service Desk",
+        "First line: logging, triage, first-contact resolution.",
+        "maria",
+        ["erik", "sara", "ali", "lena"],
+    ),
     ("Network Operations", "LAN, WAN, VPN, firewalls and DNS.", "maria", ["ali", "erik"]),
     ("Application Support", "Business applications and integrations.", "maria", ["sara", "lena"]),
     ("Infrastructure", "Servers, storage, databases and backups.", "maria", ["lena", "ali"]),
-]  # fmt: skip
+]
 
 SERVICES = [
     # name, description, group, criticality, policy, lifecycle, owner
-    ("E-mail and calendar", "Exchange Online mail, calendars and shared mailboxes.",
-     "Application Support", 2, "office", "live", "maria"),
-    ("Payroll", "Monthly salary runs and time reporting for all staff.",
-     "Application Support", 1, "critical", "live", "maria"),
-    ("Customer portal", "The public web portal where customers place and track orders.",
-     "Application Support", 1, "critical", "live", "maria"),
-    ("Network and VPN", "Office networks, Wi-Fi and remote access VPN.",
-     "Network Operations", 1, "critical", "live", "maria"),
-    ("Workplace devices", "Laptops, phones and printers for employees.",
-     "Service Desk", 3, "office", "live", "maria"),
-    ("ERP", "Finance, purchasing and inventory (ERP system).",
-     "Application Support", 2, "office", "live", "maria"),
-    ("File sharing", "Team sites and document storage.",
-     "Infrastructure", 3, "office", "live", "maria"),
-    ("Data warehouse", "Reporting and analytics platform; in pilot.",
-     "Infrastructure", 4, None, "pipeline", "maria"),
-]  # fmt: skip
+    (
+        "E-mail and calendar",
+        "Exchange Online mail, calendars and shared mailboxes.",
+        "Application Support",
+        2,
+        "office",
+        "live",
+        "maria",
+    ),
+    (
+        "Payroll",
+        "Monthly salary runs and time reporting for all staff.",
+        "Application Support",
+        1,
+        "critical",
+        "live",
+        "maria",
+    ),
+    (
+        "Customer portal",
+        "The public web portal where customers place and track orders.",
+        "Application Support",
+        1,
+        "critical",
+        "live",
+        "maria",
+    ),
+    (
+        "Network and VPN",
+        "Office networks, Wi-Fi and remote access VPN.",
+        "Network Operations",
+        1,
+        "critical",
+        "live",
+        "maria",
+    ),
+    (
+        "Workplace devices",
+        "Laptops, phones and printers for employees.",
+        "Service Desk",
+        3,
+        "office",
+        "live",
+        "maria",
+    ),
+    (
+        "ERP",
+        "Finance, purchasing and inventory (ERP system).",
+        "Application Support",
+        2,
+        "office",
+        "live",
+        "maria",
+    ),
+    (
+        "File sharing",
+        "Team sites and document storage.",
+        "Infrastructure",
+        3,
+        "office",
+        "live",
+        "maria",
+    ),
+    (
+        "Data warehouse",
+        "Reporting and analytics platform; in pilot.",
+        "Infrastructure",
+        4,
+        None,
+        "pipeline",
+        "maria",
+    ),
+]
 
 CIS = [
     ("exch-online", "application", ["E-mail and calendar"]),
@@ -165,6 +232,7 @@ class Command(BaseCommand):
             )
         self._incidents(users, services)
         self._problems(users, services)
+        self._changes(users, services)
         incident_sla_scan()
         problem_detect()
         if not options["quiet"]:
@@ -252,15 +320,22 @@ class Command(BaseCommand):
         for name, data in (
             ("assess", {}),
             ("analyse", {}),
-            ("mark_known_error", {
-                "root_cause": "The client profile lacks keep-alives since the last upgrade.",
-                "workaround": "Reconnect, or set *keep-alive 30 s* in the VPN client settings.",
-            }),
-        ):  # fmt: skip
+            (
+                "mark_known_error",
+                {
+                    "root_cause": "The client profile lacks keep-alives since the last upgrade.",
+                    "workaround": "Reconnect, or set *keep-alive 30 s* in the VPN client settings.",
+                },
+            ),
+        ):
             known = problem_transition(
-                actor=lena, problem=known.pk, name=name, expected_version=known.version, data=data,
+                actor=lena,
+                problem=known.pk,
+                name=name,
+                expected_version=known.version,
+                data=data,
                 now=now - dt.timedelta(days=19),
-            )  # fmt: skip
+            )
         analysing = problem_create(
             actor=ali,
             data={
@@ -292,10 +367,177 @@ class Command(BaseCommand):
                 now=now - dt.timedelta(hours=hours),
             )
 
+    def _changes(self, users, services):
+        """A CAB, standard templates, a freeze at year end, and changes in every stage: closed
+        (one failed, which caused an incident), scheduled next week, one awaiting Karl's
+        approval, and a draft."""
+        now = timezone.now()
+        lena, maria, karl = users["lena"], users["maria"], users["karl"]
+        cab = support_group_create(
+            actor=users["admin"],
+            data={
+                "name": "Change Advisory Board",
+                "description": "Authorises normal changes.",
+                "manager": maria,
+                "members": [karl, maria],
+            },
+        )
+        plans = {
+            "implementation_plan": "1. Announce the window.\n2. Apply the change.\n3. Verify.",
+            "backout_plan": "Restore the snapshot taken before the window.",
+            "test_plan": "Smoke test the main user journeys; check monitoring for 30 minutes.",
+        }
+        restart = ChangeTemplate.objects.create(
+            name="Restart application pool",
+            title="Restart the application pool",
+            service=services["Customer portal"],
+            **plans,
+        )
+        ChangeTemplate.objects.create(
+            name="Add printer queue",
+            title="Add a printer queue",
+            service=services["Workplace devices"],
+            **plans,
+        )
+        year_end = now.replace(month=12, day=22, hour=0, minute=0, second=0, microsecond=0)
+        if year_end < now:
+            year_end = year_end.replace(year=year_end.year + 1)
+        FreezeWindow.objects.create(
+            name="Year-end close",
+            start=year_end,
+            end=year_end + dt.timedelta(days=12),
+            reason="Finance closes the books; only emergencies.",
+            created_by=maria,
+        )
+
+        def walk(change, steps, at):
+            for name, data in steps:
+                if name == "approve":
+                    change_decide(actor=karl, change=change.pk, approve=True, comment="OK", now=at)
+                    change_decide(actor=maria, change=change.pk, approve=True, comment="OK", now=at)
+                    continue
+                change = change_transition(
+                    actor=lena,
+                    change=change.pk,
+                    name=name,
+                    expected_version=None,
+                    data=data,
+                    now=at,
+                )
+            return change
+
+        full = [
+            ("submit", {}),
+            ("request_approval", {}),
+            ("approve", {}),
+            ("schedule", {"acknowledge_conflicts": True}),
+            ("implement", {}),
+        ]
+        for days_ago, outcome, title in (
+            (40, "successful", "Upgrade ERP to 12.4"),
+            (25, "failed", "Move portal database to new storage"),
+            (12, "successful", "Replace core firewall rules"),
+        ):
+            start = now - dt.timedelta(days=days_ago)
+            change = change_create(
+                actor=lena,
+                data={
+                    "title": title,
+                    "service": services["ERP" if "ERP" in title else "Customer portal"],
+                    "impact": 2,
+                    "likelihood": 2,
+                    "approver_group": cab,
+                    "planned_start": start,
+                    "planned_end": start + dt.timedelta(hours=3),
+                    **plans,
+                },
+                now=start - dt.timedelta(days=5),
+            )
+            change = walk(change, full, start)
+            change = walk(change, [("review", {"outcome": outcome})], start + dt.timedelta(hours=3))
+            review = (
+                "Storage latency was underestimated; backed out." if outcome == "failed" else ""
+            )
+            change = walk(
+                change, [("close", {"review_notes": review})], start + dt.timedelta(days=1)
+            )
+            if outcome == "failed":
+                caused = incident_create(
+                    actor=users["erik"],
+                    data={
+                        "title": "Customer portal checkout times out",
+                        "service": services["Customer portal"],
+                        "category": "application",
+                        "impact": 1,
+                        "urgency": 1,
+                        "caller": users["johan"],
+                    },
+                    now=start + dt.timedelta(hours=4),
+                )
+                change_link_caused_incident(actor=lena, change=change.pk, incident=caused.pk)
+        next_week = (now + dt.timedelta(days=7)).replace(hour=20, minute=0, second=0, microsecond=0)
+        scheduled = change_create(
+            actor=lena,
+            data={
+                "title": "Patch payroll servers",
+                "service": services["Payroll"],
+                "impact": 2,
+                "likelihood": 3,
+                "approver_group": cab,
+                "planned_start": next_week,
+                "planned_end": next_week + dt.timedelta(hours=2),
+                **plans,
+            },
+            now=now - dt.timedelta(hours=1),
+        )
+        walk(scheduled, full[:4], now)
+        standard = change_create(
+            actor=lena,
+            data={
+                "planned_start": next_week + dt.timedelta(days=1),
+                "planned_end": next_week + dt.timedelta(days=1, hours=1),
+            },
+            template=restart,
+            now=now - dt.timedelta(hours=1),
+        )
+        walk(standard, [("submit", {}), ("schedule", {"acknowledge_conflicts": True})], now)
+        waiting = change_create(
+            actor=lena,
+            data={
+                "title": "Enable MFA for VPN users",
+                "service": services["Network and VPN"],
+                "impact": 1,
+                "likelihood": 2,
+                "approvers": [karl],
+                "planned_start": next_week + dt.timedelta(days=2),
+                "planned_end": next_week + dt.timedelta(days=2, hours=4),
+                **plans,
+            },
+            now=now - dt.timedelta(hours=1),
+        )
+        walk(waiting, [("submit", {}), ("request_approval", {})], now)
+        change_create(
+            actor=users["ali"],
+            data={
+                "title": "Upgrade Wi-Fi controller firmware",
+                "service": services["Network and VPN"],
+                "reason": "Fixes the meeting room B drop-outs.",
+                "impact": 3,
+                "likelihood": 2,
+            },
+            now=now - dt.timedelta(hours=1),
+        )
+
     @staticmethod
     def _steps(rng, age):
-        resolve = ("resolve", {"resolution_code": rng.choice(["fixed", "workaround", "user_error"]),
-                               "resolution_notes": rng.choice(RESOLUTIONS)}, rng.randint(1, 30))  # fmt: skip
+        resolve = (
+            "resolve",
+            {
+                "resolution_code": rng.choice(["fixed", "workaround", "user_error"]),
+                "resolution_notes": rng.choice(RESOLUTIONS),
+            },
+            rng.randint(1, 30),
+        )
         if age > 10:
             return [
                 ("start", {}, rng.uniform(0.2, 3)),
@@ -304,11 +546,13 @@ class Command(BaseCommand):
             ]
         if age > 3:
             return [("start", {}, rng.uniform(0.2, 3)), resolve]
-        return rng.choice([
-            [],
-            [("start", {}, rng.uniform(0.2, 2))],
-            [("start", {}, 0.5), ("hold", {"hold_reason": "awaiting_caller"}, 2)],
-        ])  # fmt: skip
+        return rng.choice(
+            [
+                [],
+                [("start", {}, rng.uniform(0.2, 2))],
+                [("start", {}, 0.5), ("hold", {"hold_reason": "awaiting_caller"}, 2)],
+            ]
+        )
 
     def _users(self):
         users = {}
