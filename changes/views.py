@@ -93,12 +93,15 @@ class ChangeDetailView(StaffRequiredMixin, TemplateView):
             ),
             None,
         )
+        transitions = []
+        for t in CHANGE_WORKFLOW.available(change, user):
+            form = ChangeTransitionForm(transition=t, initial={"version": change.version})
+            if not change.fixes_problem_id:
+                form.fields.pop("resolve_problem", None)
+            transitions.append((t, form))
         context.update(
             change=change,
-            transitions=[
-                (t, ChangeTransitionForm(transition=t, initial={"version": change.version}))
-                for t in CHANGE_WORKFLOW.available(change, user)
-            ],
+            transitions=transitions,
             conflicts=list(selectors.change_conflicts(change=change)),
             stats=stats,
             questionnaire=answers,
