@@ -112,7 +112,7 @@ class ChangeViewSet(ServiceBackedViewSet):
             )
         }
     )
-    @action(detail=False, methods=["get"], url_path="calendar.ics")
+    @action(detail=False, methods=["get"], url_path="calendar")
     def calendar(self, request):
         if not request.user.has_perm("changes.view_change"):
             raise PermissionDenied()

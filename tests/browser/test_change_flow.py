@@ -23,7 +23,9 @@ def test_normal_change_through_cab_calendar_and_review(live_server, page: Page, 
     cab = SupportGroupFactory(name="CAB")
     cab.members.add(karl)
     ServiceFactory(name="Payroll", support_group=group)
-    start = (timezone.localtime() + dt.timedelta(days=2)).replace(hour=20, minute=0, second=0, microsecond=0)
+    start = (timezone.localtime() + dt.timedelta(days=2)).replace(
+        hour=20, minute=0, second=0, microsecond=0
+    )
 
     login(page, live_server.url, "lena")
     page.goto(live_server.url + "/changes/new/")
@@ -35,7 +37,9 @@ def test_normal_change_through_cab_calendar_and_review(live_server, page: Page, 
     page.get_by_label("Backout plan").fill("Restore the snapshot.")
     page.get_by_label("Test plan").fill("Run a test payroll.")
     page.get_by_label("Planned start").fill(start.strftime("%Y-%m-%dT%H:%M"))
-    page.get_by_label("Planned end").fill((start + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Planned end").fill(
+        (start + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    )
     page.get_by_label("Approver group (CAB)").select_option(label="CAB")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name="Patch payroll servers")).to_be_visible()
@@ -57,7 +61,10 @@ def test_normal_change_through_cab_calendar_and_review(live_server, page: Page, 
     page.locator("summary", has_text="Schedule").click()
     page.locator("form[action$='/transitions/schedule/'] button[type=submit]").click()
     expect(page.locator(".record-head")).to_contain_text("Scheduled")
-    page.goto(live_server.url + "/changes/calendar/?year={y}&month={m}".format(y=start.year, m=start.month))
+    page.goto(
+        live_server.url
+        + "/changes/calendar/?year={y}&month={m}".format(y=start.year, m=start.month)
+    )
     expect(page.locator(".calendar")).to_contain_text(number)
     page.get_by_role("link", name=number).first.click()
     page.get_by_role("button", name="Start implementation").click()

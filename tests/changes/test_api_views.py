@@ -162,3 +162,36 @@ def test_incident_page_marks_the_causing_change(client, agent, service):
     page = client.get(incident.get_absolute_url())
     assert change.number in page.text
     assert incident.number in client.get(change.get_absolute_url()).text
+
+
+def test_templates_and_freeze_windows_api(api_client, agent, manager, service):
+    template = ChangeTemplate.objects.create(
+        name="Restart", title="Restart", service=service, **PLANS
+    )
+    assert (
+        api_client(agent).post(f"/api/v1/change-templates/{template.pk}/retire/").status_code == 403
+    )
+    retired = api_client(manager).post(f"/api/v1/change-templates/{template.pk}/retire/")
+    assert retired.json()["is_active"] is False
+    client = api_client(manager)
+    bad = client.post(
+        "/api/v1/freeze-windows/",
+        {"name": "X", "start": "2026-12-20T00:00:00Z", "end": "2026-12-19T00:00:00Z"},
+        format="json",
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["code"] == "freeze_window_invalid"
+    good = client.post(
+        "/api/v1/freeze-windows/",
+        {
+            "name": "Year end",
+            "start": "2026-12-20T00:00:00Z",
+            "end": "2027-01-02T00:00:00Z",
+            "services": [service.pk],
+        },
+        format="json",
+    )
+    assert good.status_code == 201
+    assert api_client(agent).post("/api/v1/freeze-windows/", {}, format="json").status_code == 403
+    feed = api_client(agent).get("/api/v1/changes/calendar/")
+    assert feed["Content-Type"].startswith("text/calendar")
