@@ -195,3 +195,27 @@ def test_templates_and_freeze_windows_api(api_client, agent, manager, service):
     assert api_client(agent).post("/api/v1/freeze-windows/", {}, format="json").status_code == 403
     feed = api_client(agent).get("/api/v1/changes/calendar/")
     assert feed["Content-Type"].startswith("text/calendar")
+
+
+def test_approvers_are_notified_once_through_the_outbox(agent, approver, service):
+    from django.core import mail
+
+    from changes.tasks import send_change_notification
+    from core.models import OutboxMessage
+    from tests.conftest import run_task
+
+    approver.email = "karl@example.com"
+    approver.save()
+    change = change_create(
+        actor=agent,
+        data={"title": "x", "service": service, "impact": 3, "likelihood": 3, "approvers": [approver],
+              "planned_start": START, "planned_end": START + dt.timedelta(hours=1), **PLANS},
+    )  # fmt: skip
+    for name in ("submit", "request_approval"):
+        change_transition(actor=agent, change=change.pk, name=name, expected_version=None)
+    message = OutboxMessage.objects.get(task="changes.send_change_notification")
+    kwargs = {**message.kwargs, "outbox_id": str(message.id)}
+    assert run_task(send_change_notification, **kwargs) is True
+    assert run_task(send_change_notification, **kwargs) is False
+    assert mail.outbox[0].to == ["karl@example.com"]
+    assert change.number in mail.outbox[0].subject
