@@ -6,7 +6,14 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from changes.choices import ChangeState, Decision, Outcome
-from changes.models import Change, ChangeApproval, ChangeCausedIncident, ChangeComment, FreezeWindow
+from changes.models import (
+    Change,
+    ChangeApproval,
+    ChangeCausedIncident,
+    ChangeComment,
+    ChangeTemplate,
+    FreezeWindow,
+)
 
 ACTIVE_STATES = (ChangeState.SCHEDULED, ChangeState.IMPLEMENTATION)
 OPEN_STATES = (
@@ -135,6 +142,15 @@ def calendar_changes(*, start: datetime, end: datetime) -> QuerySet[Change]:
 
 def calendar_freezes(*, start: datetime, end: datetime) -> QuerySet[FreezeWindow]:
     return FreezeWindow.objects.filter(start__lt=end, end__gt=start).prefetch_related("services")
+
+
+def change_template_list() -> QuerySet[ChangeTemplate]:
+    """Templates, active first, with how many changes each produced."""
+    return (
+        ChangeTemplate.objects.select_related("service")
+        .annotate(change_count=Count("changes"))
+        .order_by("-is_active", "name", "pk")
+    )
 
 
 def change_history(*, change: Change) -> QuerySet[Any]:

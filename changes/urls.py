@@ -14,6 +14,12 @@ urlpatterns = [
         "changes/calendar/<str:token>.ics", views.CalendarFeedView.as_view(), name="calendar_feed"
     ),
     path("changes/freezes/", views.FreezeWindowView.as_view(), name="freeze_list"),
+    path("changes/templates/", views.TemplateListView.as_view(), name="template_list"),
+    path(
+        "changes/templates/<int:pk>/retire/",
+        views.TemplateRetireView.as_view(),
+        name="template_retire",
+    ),
     path(
         "changes/caused-incident/<str:incident>/",
         views.IncidentCausedByView.as_view(),

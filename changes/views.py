@@ -234,6 +234,26 @@ class IncidentCausedByView(ActionView):
         messages.success(request, _("Marked as caused by {number}.").format(number=number))
 
 
+class TemplateListView(StaffRequiredMixin, ListView):
+    permission_required = "changes.view_changetemplate"
+    template_name = "changes/template_list.html"
+    context_object_name = "templates"
+
+    def get_queryset(self):
+        return selectors.change_template_list()
+
+
+class TemplateRetireView(ActionView):
+    def back(self):
+        return reverse("changes:template_list")
+
+    def act(self, request):
+        template = services.change_template_retire(
+            actor=request.user, template_id=self.kwargs["pk"]
+        )
+        messages.success(request, _("Template {name} retired.").format(name=template.name))
+
+
 class ApprovalQueueView(StaffRequiredMixin, ListView):
     permission_required = "changes.approve_change"
     template_name = "changes/approval_list.html"
@@ -265,6 +285,15 @@ class ChangeCalendarView(StaffRequiredMixin, TemplateView):
         year, month = _month(self.request)
         tz = timezone.get_current_timezone()
         weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+        week_view = self.request.GET.get("view") == "week"
+        if week_view:
+            try:
+                focus = dt.date.fromisoformat(self.request.GET.get("date", ""))
+            except ValueError:
+                focus = timezone.localdate()
+            monday = focus - dt.timedelta(days=focus.weekday())
+            weeks = [[monday + dt.timedelta(days=i) for i in range(7)]]
+            year, month = monday.year, monday.month
         first, last = weeks[0][0], weeks[-1][-1] + dt.timedelta(days=1)
         start = dt.datetime.combine(first, dt.time(), tz)
         end = dt.datetime.combine(last, dt.time(), tz)
@@ -281,7 +310,7 @@ class ChangeCalendarView(StaffRequiredMixin, TemplateView):
                 [
                     {
                         "date": day,
-                        "in_month": day.month == month,
+                        "in_month": week_view or day.month == month,
                         "changes": on(day, changes, "planned_start", "planned_end"),
                         "freezes": on(day, freezes, "start", "end"),
                     }
@@ -293,6 +322,10 @@ class ChangeCalendarView(StaffRequiredMixin, TemplateView):
             previous=(dt.date(year, month, 1) - dt.timedelta(days=1)).replace(day=1),
             next=(dt.date(year, month, 28) + dt.timedelta(days=4)).replace(day=1),
             freezes=freezes,
+            week_view=week_view,
+            week_start=weeks[0][0],
+            previous_week=weeks[0][0] - dt.timedelta(days=7),
+            next_week=weeks[0][0] + dt.timedelta(days=7),
             feed_url=self.request.build_absolute_uri(
                 reverse(
                     "changes:calendar_feed",

@@ -140,6 +140,7 @@ ROW_MAKERS = {
     "changes:change_list": _change,
     "changes:approval_list": _change,
     "changes:freeze_list": _change,
+    "changes:template_list": _template,
     "changes-api:change-list": _change,
     "changes-api:changetemplate-list": _template,
     "changes-api:freezewindow-list": _change,

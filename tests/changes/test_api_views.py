@@ -219,3 +219,30 @@ def test_approvers_are_notified_once_through_the_outbox(agent, approver, service
     assert run_task(send_change_notification, **kwargs) is False
     assert mail.outbox[0].to == ["karl@example.com"]
     assert change.number in mail.outbox[0].subject
+
+
+def test_week_view_shows_the_changes_of_that_week(client, agent, service):
+    change = scheduled(agent, service)
+    client.force_login(agent)
+    page = client.get(reverse("changes:calendar") + "?view=week&date=2026-12-02")
+    assert page.context["week_start"].isoformat() == "2026-11-30"
+    assert change.number in page.text
+    other = client.get(reverse("changes:calendar") + "?view=week&date=2026-12-09")
+    assert change.number not in other.text
+    assert client.get(reverse("changes:calendar") + "?view=week&date=garbage").status_code == 200
+
+
+def test_templates_page_retires_for_managers_only(client, agent, manager, service):
+    template = ChangeTemplate.objects.create(
+        name="Restart", title="Restart", service=service, **PLANS
+    )
+    url = reverse("changes:template_retire", args=[template.pk])
+    client.force_login(agent)
+    assert "Retire" not in client.get(reverse("changes:template_list")).text
+    client.post(url)
+    template.refresh_from_db()
+    assert template.is_active
+    client.force_login(manager)
+    client.post(url)
+    template.refresh_from_db()
+    assert not template.is_active
