@@ -392,7 +392,8 @@ LOGGING = {
 AXES_VERBOSE = False
 
 # --- Incident management --------------------------------------------------------------------
-INCIDENT_REOPEN_DAYS = _setting("INCIDENT_REOPEN_DAYS", int, 7)
+# A resolved incident can be reopened until it closes (auto-close after the same period).
+INCIDENT_REOPEN_DAYS = _setting("INCIDENT_REOPEN_DAYS", int, 3)
 INCIDENT_AUTO_CLOSE_DAYS = _setting("INCIDENT_AUTO_CLOSE_DAYS", int, 3)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
