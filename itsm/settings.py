@@ -343,6 +343,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "core.health_ping": {"task": "core.health_ping", "schedule": 60.0},
     "incidents.scan_incident_sla": {"task": "incidents.scan_incident_sla", "schedule": 60.0},
+    "pdca.run_due_reviews": {"task": "pdca.run_due_reviews", "schedule": crontab(minute=41)},
     "problems.detect_problems": {
         "task": "problems.detect_problems",
         "schedule": crontab(minute=23),
