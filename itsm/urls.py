@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("incidents.urls")),
     path("", include("problems.urls")),
     path("", include("changes.urls")),
+    path("", include("pdca.urls")),
     path("catalog/", include("catalog.urls")),
     path("sla/", include("sla.urls")),
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),

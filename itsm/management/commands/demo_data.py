@@ -29,6 +29,8 @@ from incidents.services import (
     incident_sla_scan,
     incident_transition,
 )
+from pdca.models import Cycle, Goal, Strategy
+from pdca.services import reviews_run_due
 from problems.services import problem_create, problem_detect, problem_transition
 from sla.models import SlaPolicy, SlaTarget
 
@@ -233,6 +235,7 @@ class Command(BaseCommand):
         self._incidents(users, services)
         self._problems(users, services)
         self._changes(users, services)
+        self._pdca(users, services)
         incident_sla_scan()
         problem_detect()
         if not options["quiet"]:
@@ -527,6 +530,37 @@ class Command(BaseCommand):
             },
             now=now - dt.timedelta(hours=1),
         )
+
+    def _pdca(self, users, services):
+        """A strategy with a cycle over the demo's 90 days, four goals, and a review for
+        every full week so far, so the dashboard shows trends."""
+        today = timezone.localdate()
+        strategy = Strategy.objects.create(
+            name="Stable everyday IT",
+            vision="Staff never have to think about their IT: it works, and when it does not, it is fixed fast.",
+            objectives="Restore service fast; learn from every failure; change safely.",
+            owner=users["maria"],
+            horizon_start=today.replace(month=1, day=1),
+            horizon_end=today.replace(year=today.year + 1, month=12, day=31),
+        )
+        cycle = Cycle.objects.create(
+            strategy=strategy,
+            name="This quarter",
+            start=today - dt.timedelta(days=63),
+            end=today + dt.timedelta(days=28),
+            review_days=7,
+            phase="do",
+        )
+        for name, kpi, target, direction in (
+            ("Mean time to restore ≤ 16 h", "mttr_hours", 16, "at_most"),
+            ("SLA compliance ≥ 95 %", "sla_compliance", 95, "at_least"),
+            ("Reopen rate ≤ 5 %", "reopen_rate", 5, "at_most"),
+            ("Change success rate ≥ 90 %", "change_success_rate", 90, "at_least"),
+        ):
+            Goal.objects.create(cycle=cycle, name=name, kpi=kpi, target=target, direction=direction)
+        now = timezone.now()
+        for n in range(1, 10):
+            reviews_run_due(now=now - dt.timedelta(days=7 * (9 - n)))
 
     @staticmethod
     def _steps(rng, age):
