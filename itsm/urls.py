@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("incidents.api.urls")),
     path("", include("problems.api.urls")),
     path("", include("changes.api.urls")),
+    path("", include("pdca.api.urls")),
 ]
 
 urlpatterns = [

@@ -101,3 +101,20 @@ def test_change_rates(db):
 def test_period_must_be_ordered(db):
     with pytest.raises(ValueError, match="end after"):
         kpi_compute("backlog", start=END, end=START)
+
+
+def test_kpi_api(api_client, manager, agent, data):
+    client = api_client(manager)
+    url = "/api/v1/kpis/?kpi=mttr_hours&service={s}&start=2026-10-01&end=2026-10-31".format(
+        s=data["mail"].pk
+    )
+    body = client.get(url).json()
+    assert (body["value"], body["sample"], body["unit"]) == (5.0, 3, "h")
+    empty = client.get("/api/v1/kpis/?kpi=sla_compliance&start=2020-01-01&end=2020-01-31").json()
+    assert empty["value"] is None
+    assert client.get("/api/v1/kpis/?kpi=nope").status_code == 400
+    assert (
+        client.get("/api/v1/kpis/?kpi=backlog&start=2026-10-31&end=2026-10-01").status_code == 400
+    )
+    assert client.get("/api/v1/kpis/?kpi=backlog&service=abc").status_code == 400
+    assert api_client(agent).get(url).status_code == 403
