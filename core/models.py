@@ -154,3 +154,30 @@ class ProcessedMessage(models.Model):
 
     def __str__(self) -> str:
         return str(self.id)
+
+
+class IdempotencyRecord(models.Model):
+    """The stored answer to an API write sent with an Idempotency-Key (RELIABILITY §B2)."""
+
+    principal = models.CharField(max_length=80)
+    method = models.CharField(max_length=8)
+    route = models.CharField(max_length=200)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.BinaryField()
+    content_type = models.CharField(max_length=100)
+    location = models.CharField(max_length=500, blank=True)
+    etag = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["principal", "method", "route", "key"], name="idempotency_key_per_scope"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "{m} {r} {k}".format(m=self.method, r=self.route, k=self.key)

@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
+from core.idempotency import idempotency_purge
 from core.outbox import outbox_relay, processed_message_purge
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,12 @@ def relay_outbox(**kwargs: object) -> int:
 def purge_processed_messages(**kwargs: object) -> int:
     """Forget week-old processed-message ids and sent outbox rows."""
     return processed_message_purge()
+
+
+@shared_task(name="core.purge_idempotency_keys", acks_late=True, soft_time_limit=50, time_limit=60)
+def purge_idempotency_keys(**kwargs: object) -> int:
+    """Forget Idempotency-Keys older than 24 hours."""
+    return idempotency_purge()
 
 
 @shared_task(name="core.health_ping", soft_time_limit=5, time_limit=10)

@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "core.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "itsm.urls"
@@ -342,6 +343,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=17),
     },
     "core.health_ping": {"task": "core.health_ping", "schedule": 60.0},
+    "core.purge_idempotency_keys": {
+        "task": "core.purge_idempotency_keys",
+        "schedule": crontab(minute=13),
+    },
     "incidents.scan_incident_sla": {"task": "incidents.scan_incident_sla", "schedule": 60.0},
     "pdca.run_due_reviews": {"task": "pdca.run_due_reviews", "schedule": crontab(minute=41)},
     "problems.detect_problems": {

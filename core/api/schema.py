@@ -36,6 +36,16 @@ IF_MATCH = OpenApiParameter(
     description='The ETag from the last read, e.g. "svc-3-v2". Missing: 428; stale: 412.',
 )
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Retry safely: the same key and body within 24 h replay the first answer "
+    "(Idempotent-Replayed: true); a different body gets 422; a repeat while the first still "
+    "runs gets 409. Keys are scoped per client, method and route.",
+)
+
 PRECONDITION_RESPONSES = {
     412: OpenApiResponse(ConflictResponseSerializer, description="The record changed since read."),
     428: OpenApiResponse(ClientErrorResponseSerializer, description="If-Match is missing."),
@@ -51,11 +61,12 @@ def crud_schema(input_serializer: Any, output_serializer: Any) -> Any:
     return extend_schema_view(
         create=extend_schema(
             request=input_serializer,
+            parameters=[IDEMPOTENCY_KEY],
             responses={201: output_serializer, **RULE_RESPONSES},
         ),
         partial_update=extend_schema(
             request=input_serializer,
-            parameters=[IF_MATCH],
+            parameters=[IF_MATCH, IDEMPOTENCY_KEY],
             responses={200: output_serializer, **RULE_RESPONSES, **PRECONDITION_RESPONSES},
         ),
     )
