@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from changes.choices import Outcome
 from changes.models import Change
@@ -52,7 +53,7 @@ class KpiValue:
 @dataclass(frozen=True)
 class Kpi:
     key: str
-    label: str
+    label: Any
     unit: str
     higher_is_better: bool
     compute: Callable[[datetime, datetime, KpiScope, int], KpiValue]
@@ -218,9 +219,9 @@ def recurring_incidents(
 CATALOGUE: dict[str, Kpi] = {
     k.key: k
     for k in (
-        Kpi("mttr_hours", "MTTR (wall-clock hours)", "h", False, mttr_hours),
-        Kpi("mttr_business_hours", "MTTR (business hours)", "h", False, mttr_business_hours),
-        Kpi("sla_compliance", "SLA compliance", "%", True, sla_compliance),
+        Kpi("mttr_hours", _("MTTR (wall-clock hours)"), "h", False, mttr_hours),
+        Kpi("mttr_business_hours", _("MTTR (business hours)"), "h", False, mttr_business_hours),
+        Kpi("sla_compliance", _("SLA compliance"), "%", True, sla_compliance),
         Kpi(
             "first_contact_resolution",
             "First-contact resolution",
@@ -228,12 +229,12 @@ CATALOGUE: dict[str, Kpi] = {
             True,
             first_contact_resolution,
         ),
-        Kpi("reopen_rate", "Reopen rate", "%", False, reopen_rate),
-        Kpi("backlog", "Open backlog", "incidents", False, backlog),
-        Kpi("aged_backlog", "Aged backlog", "incidents", False, aged_backlog),
-        Kpi("change_success_rate", "Change success rate", "%", True, change_success_rate),
-        Kpi("change_failure_rate", "Change failure rate", "%", False, change_failure_rate),
-        Kpi("problem_throughput", "Problems resolved", "problems", True, problem_throughput),
+        Kpi("reopen_rate", _("Reopen rate"), "%", False, reopen_rate),
+        Kpi("backlog", _("Open backlog"), "incidents", False, backlog),
+        Kpi("aged_backlog", _("Aged backlog"), "incidents", False, aged_backlog),
+        Kpi("change_success_rate", _("Change success rate"), "%", True, change_success_rate),
+        Kpi("change_failure_rate", _("Change failure rate"), "%", False, change_failure_rate),
+        Kpi("problem_throughput", _("Problems resolved"), "problems", True, problem_throughput),
         Kpi(
             "known_errors_published",
             "Known errors published",
@@ -241,7 +242,9 @@ CATALOGUE: dict[str, Kpi] = {
             True,
             known_errors_published,
         ),
-        Kpi("recurring_incidents", "Recurring incidents", "incidents", False, recurring_incidents),
+        Kpi(
+            "recurring_incidents", _("Recurring incidents"), "incidents", False, recurring_incidents
+        ),
     )
 }
 
