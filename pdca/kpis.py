@@ -224,7 +224,7 @@ CATALOGUE: dict[str, Kpi] = {
         Kpi("sla_compliance", _("SLA compliance"), "%", True, sla_compliance),
         Kpi(
             "first_contact_resolution",
-            "First-contact resolution",
+            _("First-contact resolution"),
             "%",
             True,
             first_contact_resolution,
@@ -237,7 +237,7 @@ CATALOGUE: dict[str, Kpi] = {
         Kpi("problem_throughput", _("Problems resolved"), "problems", True, problem_throughput),
         Kpi(
             "known_errors_published",
-            "Known errors published",
+            _("Known errors published"),
             "known errors",
             True,
             known_errors_published,
