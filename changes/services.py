@@ -21,6 +21,7 @@ from changes.models import (
 from changes.risk import risk_for
 from changes.selectors import change_conflicts, freeze_covering
 from changes.workflow import CHANGE_WORKFLOW
+from core.events import event_emit
 from core.exceptions import DomainError, NotFound, PermissionDenied
 from core.models import TimelineKind
 from core.numbering import number_next
@@ -144,6 +145,7 @@ def change_create(
         change.cis.set(data["cis"])
     if data.get("approvers"):
         change.approvers.set(data["approvers"])
+    event_emit("change.created", change)
     return change
 
 
@@ -183,6 +185,8 @@ def change_update(
             getattr(obj, name).set(data[name])
             touched = True
     version_bump(obj, changed, touched=touched)
+    if changed or touched:
+        event_emit("change.updated", obj)
     return obj
 
 
@@ -257,6 +261,7 @@ def change_transition(
     obj._history_user = actor
     obj._history_date = now
     version_bump(obj, changed)
+    event_emit("change.updated", obj, transition=name)
     if name == "request_approval":
         round_ = _current_round(obj) + 1
         approvers = _approvers_of(obj)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.attachments import attachment_validate
+from core.events import event_emit
 from core.exceptions import DomainError, NotFound, PermissionDenied
 from core.models import TimelineKind
 from core.numbering import number_next
@@ -199,6 +200,7 @@ def incident_create(*, actor: Any, data: dict[str, Any], now: datetime | None = 
         if "watchers" in data:
             incident.watchers.set(data["watchers"])
     incident_sla_refresh(incident=incident, now=now)
+    event_emit("incident.created", incident)
     _notify(incident, "created", [incident.caller])
     if incident.assignee_id:
         _notify(incident, "assigned", [incident.assignee])
@@ -324,6 +326,8 @@ def incident_update(
             m2m_changed = True
     version_bump(obj, changed, touched=m2m_changed)
     incident_sla_refresh(incident=obj, now=now)
+    if changed or m2m_changed:
+        event_emit("incident.updated", obj)
     if obj.assignee_id and obj.assignee_id != before_assignee:
         _notify(obj, "assigned", [obj.assignee])
     elif "assignment_group" in changed and obj.assignee_id is None:
@@ -389,6 +393,9 @@ def incident_transition(
     if name == "reject":
         _comment_create(obj, actor, data["comment"], TimelineKind.COMMENT, now)
     incident_sla_refresh(incident=obj, now=now)
+    event_emit(
+        "incident.resolved" if name == "resolve" else "incident.updated", obj, transition=name
+    )
     if name == "resolve":
         _notify(obj, "resolved", [obj.caller, *obj.watchers.all()])
         _resolve_children(obj, actor, now)

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "problems",
     "changes",
     "pdca",
+    "integrations",
 ]
 
 MIDDLEWARE = [

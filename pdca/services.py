@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from changes.models import Change
+from core.events import event_emit
 from incidents.models import Incident
 from pdca.choices import Direction, GoalStatus, Trend
 from pdca.kpis import KpiScope, kpi_compute
@@ -84,6 +85,13 @@ def review_run(
                 on_demand=on_demand,
             )
             _measure(review, now)
+            event_emit(
+                "review.completed",
+                review.cycle,
+                review_id=review.pk,
+                period_start=period_start.isoformat(),
+                period_end=period_end.isoformat(),
+            )
     except IntegrityError:
         return None
     return review

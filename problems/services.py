@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, Max, Min, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.events import event_emit
 from core.exceptions import DomainError, NotFound, PermissionDenied
 from core.models import TimelineKind
 from core.numbering import number_next
@@ -87,6 +88,7 @@ def problem_create_unchecked(
         problem.cis.set(data["cis"])
     for incident in incidents:
         _link(problem, incident, actor)
+    event_emit("problem.created", problem)
     return problem
 
 
@@ -166,6 +168,8 @@ def problem_update(
     if m2m:
         obj.cis.set(data["cis"])
     version_bump(obj, changed, touched=m2m)
+    if changed or m2m:
+        event_emit("problem.updated", obj)
     return obj
 
 
@@ -214,6 +218,7 @@ def problem_transition(
     obj._history_user = actor
     obj._history_date = now
     version_bump(obj, changed)
+    event_emit("problem.updated", obj, transition=name)
     if name == "resolve" and data.get("resolve_incidents"):
         problem_resolve_incidents(actor=actor, problem=obj, now=now)
     return obj

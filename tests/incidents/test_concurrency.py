@@ -7,7 +7,6 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from incidents.models import Incident
 from incidents.services import incident_create
 from tests.factories import ServiceFactory, SupportGroupFactory
 

@@ -79,9 +79,12 @@ class TestIncidentCreate:
         requester.save()
         agent.save()
         incident = log(agent, service, caller=requester)
-        events = sorted(m.kwargs["event"] for m in OutboxMessage.objects.all())
-        assert events == ["assigned_group", "created"]
-        assert all(m.kwargs["incident_id"] == incident.pk for m in OutboxMessage.objects.all())
+        mails = OutboxMessage.objects.filter(task="incidents.send_incident_notification")
+        assert sorted(m.kwargs["event"] for m in mails) == ["assigned_group", "created"]
+        assert all(m.kwargs["incident_id"] == incident.pk for m in mails)
+        event = OutboxMessage.objects.get(task="integrations.fan_out")
+        assert event.kwargs["event"] == "incident.created"
+        assert event.kwargs["payload"]["number"] == incident.number
 
     def test_requester_logs_for_themselves_only(self, requester, agent, service):
         incident = log(requester, service, caller=agent, assignee=agent, impact=1)

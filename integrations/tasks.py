@@ -1,0 +1,39 @@
+"""Webhook tasks: fan-out of events and delivery with exponential back-off. Thin by rule."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from integrations.services import webhook_deliver, webhook_fan_out
+
+MAX_RETRIES = 8
+
+
+@shared_task(
+    name="integrations.fan_out",
+    acks_late=True,
+    soft_time_limit=30,
+    time_limit=40,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def fan_out(*, event: str, payload: dict, **kwargs) -> int:
+    """Create the deliveries of one event."""
+    return len(webhook_fan_out(event=event, payload=payload))
+
+
+@shared_task(
+    bind=True,
+    name="integrations.deliver_webhook",
+    acks_late=True,
+    soft_time_limit=20,
+    time_limit=30,
+    max_retries=MAX_RETRIES,
+)
+def deliver_webhook(self, *, delivery_id: int, **kwargs) -> bool:
+    """POST one delivery; a failure is retried after 2, 4, 8 … seconds (up to ~8 minutes)."""
+    if webhook_deliver(delivery_id=delivery_id):
+        return True
+    if self.request.retries < MAX_RETRIES and not self.request.is_eager:
+        raise self.retry(countdown=2 ** (self.request.retries + 1))
+    return False
