@@ -27,9 +27,9 @@ OPEN_STATES = (
 
 
 def change_list() -> QuerySet[Change]:
-    return Change.objects.select_related("service", "assignee", "assignment_group").order_by(
-        "-opened_at", "-pk"
-    )
+    return Change.objects.select_related(
+        "service", "assignee", "assignment_group", "template", "fixes_problem"
+    ).order_by("-opened_at", "-pk")
 
 
 def change_get(*, number: str) -> Change | None:

@@ -115,6 +115,12 @@ def change_create(
             test_plan=template.test_plan,
             risk="low",
         )
+    if values.get("change_type") == ChangeType.STANDARD and template is None:
+        raise DomainError(
+            "standard_needs_template",
+            _("A standard change is made from a pre-approved template."),
+            field="change_type",
+        )
     _window_error(values)
     if "title" in values:
         values["title"] = " ".join(str(values["title"]).split())
@@ -165,6 +171,7 @@ def change_update(
             ),
             status=409,
         )
+    _template_rules(obj, data)
     changed = fields_apply(obj, data, EDITABLE_FIELDS)
     _window_error({"planned_start": obj.planned_start, "planned_end": obj.planned_end})
     if ("impact" in changed or "likelihood" in changed) and "risk" not in changed:
@@ -190,12 +197,47 @@ def change_update(
     return obj
 
 
+TEMPLATE_FIELDS = (
+    "change_type",
+    "service",
+    "implementation_plan",
+    "backout_plan",
+    "test_plan",
+    "risk",
+    "impact",
+    "likelihood",
+)
+
+
+def _template_rules(change: Change, data: dict[str, Any]) -> None:
+    """A standard change is its template: its type, service, plans and risk are not edited
+    (that would be an unapproved change wearing a pre-approval); nothing becomes standard
+    without a template."""
+    if change.template_id:
+        locked = [f for f in TEMPLATE_FIELDS if f in data and data[f] != getattr(change, f)]
+        if locked:
+            raise DomainError(
+                "template_fields_locked",
+                _(
+                    "A standard change keeps its template's type, service, plans and risk; raise a normal change instead."
+                ),
+                field=locked[0],
+            )
+    elif data.get("change_type") == ChangeType.STANDARD:
+        raise DomainError(
+            "standard_needs_template",
+            _("A standard change is made from a pre-approved template."),
+            field="change_type",
+        )
+
+
 def _approvers_of(change: Change) -> list[Any]:
     people = {u.pk: u for u in change.approvers.filter(is_active=True)}
     if change.approver_group_id:
         for user in change.approver_group.members.filter(is_active=True):
             people.setdefault(user.pk, user)
-    return [u for u in people.values() if u.has_perm("changes.approve_change")]
+    own = {change.opened_by_id, change.assignee_id}
+    return [u for u in people.values() if u.pk not in own and u.has_perm("changes.approve_change")]
 
 
 def _current_round(change: Change) -> int:
@@ -308,6 +350,8 @@ def change_decide(
         raise DomainError(
             "not_awaiting_approval", _("This change is not awaiting approval."), status=409
         )
+    if actor.pk in (obj.opened_by_id, obj.assignee_id):
+        raise DomainError("self_approval", _("Nobody approves their own change."), status=403)
     approval = obj.approvals.filter(approver=actor, round=_current_round(obj)).first()
     if approval is None:
         raise DomainError(
@@ -328,6 +372,9 @@ def change_decide(
     approval.decided_at = now
     approval.save(update_fields=["decision", "comment", "decided_at"])
     if not approve:
+        obj.approvals.filter(round=approval.round, decision=Decision.PENDING).update(
+            decision=Decision.WITHDRAWN
+        )
         obj.state = ChangeState.DRAFT
         obj._history_user = actor
         obj._history_date = now

@@ -25,15 +25,23 @@ from core.exceptions import error_body
 from core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
-KEY_PATTERN = re.compile(r'^"?([\x21\x23-\x7e]{1,255})"?$')  # an sf-string or a bare token
-WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+KEY_PATTERN = re.compile(
+    r'^(?:"([\x21\x23-\x7e]{1,255})"|([\x21\x23-\x7e]{1,255}))$'
+)  # sf-string or token
+WRITE_METHODS = {"POST", "PATCH"}  # §B2: GET, PUT and DELETE are idempotent by definition
 RETENTION = timedelta(hours=24)
 
 
 def _principal(request: HttpRequest) -> str:
-    auth = request.headers.get("Authorization", "")
-    if auth:
-        return "auth:" + hashlib.sha256(auth.encode()).hexdigest()[:40]
+    """Who sent the request, as the API will authenticate it: the token's user, else the
+    session user. An unknown header (e.g. a Bearer the API ignores) never forms a scope of
+    its own, so nobody can receive another client's stored answer."""
+    from rest_framework.authtoken.models import Token
+
+    keyword, _sep, key = request.headers.get("Authorization", "").partition(" ")
+    if keyword == "Token" and key.strip():
+        user_id = Token.objects.filter(key=key.strip()).values_list("user_id", flat=True).first()
+        return "user:{pk}".format(pk=user_id) if user_id else "invalid-token"
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return "user:{pk}".format(pk=user.pk)
@@ -100,7 +108,7 @@ class IdempotencyMiddleware:
             "principal": _principal(request),
             "method": request.method,
             "route": route,
-            "key": match.group(1),
+            "key": match.group(1) or match.group(2),
         }
         fingerprint = _fingerprint(request)
         with transaction.atomic():
@@ -135,6 +143,10 @@ class IdempotencyMiddleware:
                 return _replay(record)
             IdempotencyRecord.objects.filter(**scope).delete()  # an expired record: a new request
             response = self.get_response(request)
+            if response.status_code >= 500:
+                # RELIABILITY §B2: a failed request leaves nothing, so a retry runs afresh.
+                transaction.set_rollback(True)
+                return response
             if 200 <= response.status_code < 300 and not response.streaming:
                 try:
                     with transaction.atomic():

@@ -44,8 +44,16 @@ def cab(approver):
 
 
 def raise_change(actor, service, **data):
-    values = {"title": "Patch ERP", "service": service, "impact": 2, "likelihood": 2,
-              "planned_start": START, "planned_end": END, **PLANS, **data}  # fmt: skip
+    values = {
+        "title": "Patch ERP",
+        "service": service,
+        "impact": 2,
+        "likelihood": 2,
+        "planned_start": START,
+        "planned_end": END,
+        **PLANS,
+        **data,
+    }
     return change_create(actor=actor, data=values)
 
 
@@ -84,10 +92,41 @@ class TestGuards:
         assert err.value.code == "planned_window_invalid"
         assert not Change.objects.exists()
 
-    def test_standard_change_cannot_be_high_risk(self, agent, service):
+    def test_standard_change_only_from_a_template_and_it_stays_the_template(self, agent, service):
         with pytest.raises(DomainError) as err:
-            raise_change(agent, service, change_type="standard", impact=1, likelihood=1)
-        assert err.value.code == "standard_change_high_risk"
+            raise_change(agent, service, change_type="standard", impact=3, likelihood=3)
+        assert err.value.code == "standard_needs_template"
+        normal = raise_change(agent, service)
+        with pytest.raises(DomainError) as err:
+            change_update(
+                actor=agent,
+                change=normal.number,
+                expected_version=None,
+                data={"change_type": "standard"},
+            )
+        assert err.value.code == "standard_needs_template"
+        template = ChangeTemplate.objects.create(name="T", title="t", service=service, **PLANS)
+        standard = change_create(
+            actor=agent, data={"planned_start": START, "planned_end": END}, template=template
+        )
+        with pytest.raises(DomainError) as err:
+            change_update(
+                actor=agent,
+                change=standard.number,
+                expected_version=None,
+                data={"implementation_plan": "Something else", "risk": "medium"},
+            )
+        assert err.value.code == "template_fields_locked"
+        moved = change_update(
+            actor=agent,
+            change=standard.number,
+            expected_version=None,
+            data={
+                "planned_start": START + dt.timedelta(hours=1),
+                "planned_end": END + dt.timedelta(hours=1),
+            },
+        )
+        assert moved.planned_start == START + dt.timedelta(hours=1)
 
     def test_close_needs_a_review_after_failure_and_for_emergencies(
         self, agent, approver, cab, service
@@ -156,6 +195,25 @@ class TestApprovals:
         change_decide(actor=approver, change=change.number, approve=True)
         assert step(agent, change, "schedule").state == "scheduled"
 
+    def test_nobody_approves_their_own_change(self, agent, manager, approver, service):
+        change = raise_change(manager, service, approvers=[manager, approver])
+        step(manager, change, "submit")
+        step(manager, change, "request_approval")
+        assert [a.approver for a in ChangeApproval.objects.filter(change=change)] == [approver]
+        with pytest.raises(DomainError) as err:
+            change_decide(actor=manager, change=change.number, approve=True)
+        assert err.value.code == "self_approval"
+
+    def test_a_rejection_withdraws_the_other_pending_approvals(self, agent, approver, cab, service):
+        change = raise_change(agent, service, approver_group=cab)
+        step(agent, change, "submit")
+        step(agent, change, "request_approval")
+        change_decide(actor=approver, change=change.number, approve=False, comment="No")
+        assert sorted(ChangeApproval.objects.values_list("decision", flat=True)) == [
+            "rejected",
+            "withdrawn",
+        ]
+
     def test_request_approval_needs_approvers(self, agent, service):
         change = raise_change(agent, service)
         step(agent, change, "submit")
@@ -203,8 +261,12 @@ class TestCollisionsAndFreezes:
             agent, service, planned_start=END, planned_end=END + dt.timedelta(hours=1)
         )
         assert list(change_conflicts(change=touching)) == []
-        overlapping = raise_change(agent, service, planned_start=END - dt.timedelta(minutes=1),
-                                   planned_end=END + dt.timedelta(hours=1))  # fmt: skip
+        overlapping = raise_change(
+            agent,
+            service,
+            planned_start=END - dt.timedelta(minutes=1),
+            planned_end=END + dt.timedelta(hours=1),
+        )
         assert list(change_conflicts(change=overlapping)) == [first]
 
     def test_overlap_on_a_shared_ci_is_a_conflict(self, agent, service):

@@ -126,3 +126,65 @@ def test_concurrent_requests_with_one_key_do_the_work_once(agent, service):
     assert set(statuses) <= {201, 409}
     assert statuses.count(201) >= 1
     assert IdempotencyRecord.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_unknown_authorization_header_does_not_share_answers(client, agent, manager, service):
+    body = {"title": "x", "service": service.pk}
+    client.force_login(agent)
+    client.post(
+        URL,
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer null",
+        HTTP_IDEMPOTENCY_KEY="same",
+    )
+    client.force_login(manager)
+    second = client.post(
+        URL,
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer null",
+        HTTP_IDEMPOTENCY_KEY="same",
+    )
+    assert "Idempotent-Replayed" not in second
+    assert Incident.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_server_error_leaves_nothing_so_a_retry_runs_afresh(agent, service, monkeypatch):
+    from incidents.api import serializers
+
+    client = token_client(agent)
+    client.raise_request_exception = False
+    original = serializers.IncidentOutputSerializer.to_representation
+
+    def broken(self, instance):
+        raise RuntimeError("serializer bug")
+
+    monkeypatch.setattr(serializers.IncidentOutputSerializer, "to_representation", broken)
+    failed = client.post(
+        URL, {"title": "x", "service": service.pk}, format="json", HTTP_IDEMPOTENCY_KEY="k5"
+    )
+    assert failed.status_code == 500
+    assert Incident.objects.count() == 0  # rolled back
+    monkeypatch.setattr(serializers.IncidentOutputSerializer, "to_representation", original)
+    retried = client.post(
+        URL, {"title": "x", "service": service.pk}, format="json", HTTP_IDEMPOTENCY_KEY="k5"
+    )
+    assert retried.status_code == 201
+    assert Incident.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_unbalanced_quotes_are_refused(agent, service):
+    client = token_client(agent)
+    for key in ('"abc', 'abc"'):
+        response = client.post(
+            URL, {"title": "x", "service": service.pk}, format="json", HTTP_IDEMPOTENCY_KEY=key
+        )
+        assert response.status_code == 400
+    quoted = client.post(
+        URL, {"title": "x", "service": service.pk}, format="json", HTTP_IDEMPOTENCY_KEY='"ok-1"'
+    )
+    assert quoted.status_code == 201
