@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import ConfigurationItem, Service, SupportGroup
+from core.forms import SafeModelMultipleChoiceField
 
 User = get_user_model()
 
@@ -35,7 +36,7 @@ class ServiceForm(VersionedForm):
 
 
 class ConfigurationItemForm(VersionedForm):
-    services = forms.ModelMultipleChoiceField(
+    services = SafeModelMultipleChoiceField(
         queryset=Service.objects.order_by("name"), required=False, label=_("Services")
     )
 
@@ -46,7 +47,7 @@ class ConfigurationItemForm(VersionedForm):
 
 
 class SupportGroupForm(VersionedForm):
-    members = forms.ModelMultipleChoiceField(
+    members = SafeModelMultipleChoiceField(
         queryset=User.objects.filter(is_active=True).order_by("username"),
         required=False,
         label=_("Members"),

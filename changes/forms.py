@@ -8,6 +8,7 @@ from catalog.models import ConfigurationItem, Service, SupportGroup
 from changes.choices import Outcome
 from changes.models import Change, ChangeTemplate, FreezeWindow
 from changes.risk import QUESTIONS
+from core.forms import BoundedDateTimeField, SafeModelMultipleChoiceField
 from problems.models import Problem
 from problems.selectors import OPEN_STATES as PROBLEM_OPEN_STATES
 
@@ -26,12 +27,12 @@ class ChangeForm(forms.ModelForm):
     service = forms.ModelChoiceField(
         queryset=Service.objects.order_by("name"), label=_("Service"), required=False
     )
-    cis = forms.ModelMultipleChoiceField(
+    cis = SafeModelMultipleChoiceField(
         queryset=ConfigurationItem.objects.order_by("name"),
         required=False,
         label=_("Configuration items"),
     )
-    approvers = forms.ModelMultipleChoiceField(
+    approvers = SafeModelMultipleChoiceField(
         queryset=User.objects.filter(is_active=True, groups__permissions__codename="approve_change")
         .distinct()
         .order_by("username"),
@@ -48,8 +49,8 @@ class ChangeForm(forms.ModelForm):
         required=False,
         label=_("Fixes problem"),
     )
-    planned_start = forms.DateTimeField(widget=DATETIME, required=False, label=_("Planned start"))
-    planned_end = forms.DateTimeField(widget=DATETIME, required=False, label=_("Planned end"))
+    planned_start = BoundedDateTimeField(widget=DATETIME, required=False, label=_("Planned start"))
+    planned_end = BoundedDateTimeField(widget=DATETIME, required=False, label=_("Planned end"))
 
     class Meta:
         model = Change
@@ -148,9 +149,9 @@ class RiskQuestionnaireForm(forms.Form):
 
 
 class FreezeWindowForm(forms.ModelForm):
-    start = forms.DateTimeField(widget=DATETIME, label=_("Start"))
-    end = forms.DateTimeField(widget=DATETIME, label=_("End"))
-    services = forms.ModelMultipleChoiceField(
+    start = BoundedDateTimeField(widget=DATETIME, label=_("Start"))
+    end = BoundedDateTimeField(widget=DATETIME, label=_("End"))
+    services = SafeModelMultipleChoiceField(
         queryset=Service.objects.order_by("name"),
         required=False,
         label=_("Services"),

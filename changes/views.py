@@ -269,7 +269,9 @@ def _month(request) -> tuple[int, int]:
         year = int(request.GET.get("year", today.year))
         month = int(request.GET.get("month", today.month))
         dt.date(year, month, 1)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
+        return today.year, today.month
+    if not 1900 <= year <= 9998:  # the grid reaches into the months around it
         return today.year, today.month
     return year, month
 
@@ -290,6 +292,8 @@ class ChangeCalendarView(StaffRequiredMixin, TemplateView):
             try:
                 focus = dt.date.fromisoformat(self.request.GET.get("date", ""))
             except ValueError:
+                focus = timezone.localdate()
+            if not 1900 <= focus.year <= 9998:
                 focus = timezone.localdate()
             monday = focus - dt.timedelta(days=focus.weekday())
             weeks = [[monday + dt.timedelta(days=i) for i in range(7)]]

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.choices import Lifecycle
 from catalog.models import ConfigurationItem, Service, SupportGroup
+from core.forms import SafeModelMultipleChoiceField
 from core.models import TimelineKind
 from incidents.choices import HoldReason, Priority, ResolutionCode, Urgency
 from incidents.models import Incident
@@ -22,7 +23,7 @@ class IncidentForm(forms.ModelForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     service = forms.ModelChoiceField(queryset=_live_services(), label=_("Service"))
-    cis = forms.ModelMultipleChoiceField(
+    cis = SafeModelMultipleChoiceField(
         queryset=ConfigurationItem.objects.filter(is_active=True).order_by("name"),
         required=False,
         label=_("Configuration items"),
@@ -46,7 +47,7 @@ class IncidentForm(forms.ModelForm):
         label=_("Assignment group"),
         help_text=_("Empty: the service's support group."),
     )
-    watchers = forms.ModelMultipleChoiceField(
+    watchers = SafeModelMultipleChoiceField(
         queryset=User.objects.filter(is_active=True).order_by("username"),
         required=False,
         label=_("Watchers"),
@@ -157,7 +158,7 @@ class AttachmentForm(forms.Form):
 
 
 class BulkForm(forms.Form):
-    incidents = forms.ModelMultipleChoiceField(
+    incidents = SafeModelMultipleChoiceField(
         queryset=Incident.objects.all(), to_field_name="number"
     )
     action = forms.ChoiceField(

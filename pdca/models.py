@@ -108,7 +108,12 @@ class Review(models.Model):
     class Meta:
         ordering = ["cycle", "-period_start"]
         constraints = [
-            models.UniqueConstraint(fields=["cycle", "period_start"], name="review_once_per_period")
+            # On-demand reviews are extra looks; they never take a scheduled period's place.
+            models.UniqueConstraint(
+                fields=["cycle", "period_start"],
+                condition=models.Q(on_demand=False),
+                name="review_once_per_period",
+            )
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from changes.models import Change
 from core.events import event_emit
+from core.exceptions import DomainError, PermissionDenied
 from incidents.models import Incident
 from pdca.choices import Direction, GoalStatus, Trend
 from pdca.kpis import KpiScope, kpi_compute
@@ -101,7 +102,7 @@ def _measure(review: Review, now: datetime) -> None:
     goals = list(Goal.objects.filter(cycle_id=review.cycle_id).prefetch_related("services"))
     latest_previous: dict[int, GoalSnapshot] = {}
     for snapshot in GoalSnapshot.objects.filter(
-        goal__in=goals, review__period_start__lt=review.period_start
+        goal__in=goals, review__period_start__lt=review.period_start, review__on_demand=False
     ).order_by("-review__period_start"):
         latest_previous.setdefault(snapshot.goal_id, snapshot)
     snapshots, findings = [], []
@@ -131,7 +132,11 @@ def _measure(review: Review, now: datetime) -> None:
             )
         )
         if status == GoalStatus.OFF_TRACK:
-            twice = before is not None and before.status == GoalStatus.OFF_TRACK
+            twice = (
+                not review.on_demand
+                and before is not None
+                and before.status == GoalStatus.OFF_TRACK
+            )
             findings.append(
                 Finding(
                     review=review,
@@ -204,20 +209,23 @@ def reviews_run_due(*, now: datetime | None = None) -> int:
 
 
 def review_run_now(*, actor: Any, cycle_id: int, now: datetime | None = None) -> Review | None:
-    """A manager's on-demand review of the period so far (since the last full period)."""
-    if not actor.has_perm("pdca.add_review"):
-        from core.exceptions import PermissionDenied
+    """A manager's on-demand look at the period so far (since the last full period).
 
+    It is marked on_demand: it never takes a scheduled period's place, and it does not count
+    for trends or escalation. Raises: permission_denied, cycle_not_started.
+    """
+    if not actor.has_perm("pdca.add_review"):
         raise PermissionDenied()
     now = now or timezone.now()
     cycle = Cycle.objects.get(pk=cycle_id)
-    due = review_period_due(cycle, now=now)
     tz = timezone.get_current_timezone()
-    start = due[1] if due else datetime.combine(cycle.start, datetime.min.time(), tz)
+    cycle_start = datetime.combine(cycle.start, datetime.min.time(), tz)
+    if now <= cycle_start:
+        raise DomainError("cycle_not_started", _("The cycle has not started yet."), status=409)
+    due = review_period_due(cycle, now=now)
+    start = due[1] if due else cycle_start
+    if start >= now:
+        start = due[0] if due else cycle_start
     return review_run(
-        cycle_id=cycle.pk,
-        period_start=start,
-        period_end=max(now, start + timedelta(seconds=1)),
-        now=now,
-        on_demand=True,
+        cycle_id=cycle.pk, period_start=start, period_end=now, now=now, on_demand=True
     )

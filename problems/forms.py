@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import ConfigurationItem, Service, SupportGroup
+from core.forms import SafeModelMultipleChoiceField
 from core.models import TimelineKind
 from problems.models import Problem
 
@@ -14,7 +15,7 @@ User = get_user_model()
 class ProblemForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     service = forms.ModelChoiceField(queryset=Service.objects.order_by("name"), label=_("Service"))
-    cis = forms.ModelMultipleChoiceField(
+    cis = SafeModelMultipleChoiceField(
         queryset=ConfigurationItem.objects.order_by("name"),
         required=False,
         label=_("Configuration items"),

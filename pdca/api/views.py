@@ -16,7 +16,9 @@ from pdca.kpis import CATALOGUE, KpiScope, kpi_compute
 
 class KpiQuerySerializer(serializers.Serializer):
     kpi = serializers.ChoiceField(choices=sorted(CATALOGUE))
-    service = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
+    service = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**62), required=False
+    )
     priority = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=5), required=False
     )
@@ -25,6 +27,9 @@ class KpiQuerySerializer(serializers.Serializer):
     aged_days = serializers.IntegerField(min_value=1, max_value=3650, required=False, default=30)
 
     def validate(self, attrs):
+        for name in ("start", "end"):
+            if name in attrs and not 1900 <= attrs[name].year <= 9998:
+                raise serializers.ValidationError({name: [_("Give a date between 1900 and 9998.")]})
         today = timezone.localdate()
         attrs.setdefault("end", today)
         attrs.setdefault("start", attrs["end"] - dt.timedelta(days=29))

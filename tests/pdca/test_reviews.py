@@ -126,3 +126,24 @@ def test_two_workers_at_once_make_one_review(goal):
     assert sum(r is not None for r in results) == 1
     assert Review.objects.count() == 1
     assert GoalSnapshot.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_on_demand_reviews_never_take_the_scheduled_period(goal, manager):
+    from pdca.services import review_run_now
+
+    review_run_now(actor=manager, cycle_id=goal.cycle_id, now=T0 + dt.timedelta(days=2))
+    review_run_now(actor=manager, cycle_id=goal.cycle_id, now=T0 + dt.timedelta(days=3))
+    assert reviews_run_due(now=T0 + dt.timedelta(days=8)) == 1  # the scheduled week still runs
+    assert Review.objects.filter(on_demand=True).count() == 2
+    assert Review.objects.filter(on_demand=False).count() == 1
+
+
+@pytest.mark.django_db
+def test_on_demand_review_before_the_cycle_starts_is_refused(goal, manager):
+    from core.exceptions import DomainError
+    from pdca.services import review_run_now
+
+    with pytest.raises(DomainError) as err:
+        review_run_now(actor=manager, cycle_id=goal.cycle_id, now=T0 - dt.timedelta(days=1))
+    assert err.value.code == "cycle_not_started"
