@@ -51,7 +51,7 @@ lint: $(STAMP)
 
 # Swedish and English messages: extract, then compile (the .mo files are committed).
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages -l sv --ignore=.venv --ignore=var --no-obsolete
+	$(BIN)/python manage.py makemessages -l sv --ignore=.venv --ignore=var --ignore=tests --ignore=bench --no-obsolete --no-wrap
 	$(BIN)/python manage.py compilemessages -l sv --ignore=.venv
 
 clean:

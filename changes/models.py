@@ -254,3 +254,25 @@ class FreezeWindow(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+def _feed_key() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+class CalendarFeedKey(models.Model):
+    """A person's secret address for the calendar feed; resetting it revokes the old one."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed_key"
+    )
+    key = models.CharField(max_length=64, unique=True, default=_feed_key)
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar feed key")
+
+    def __str__(self) -> str:
+        return "feed key of {u}".format(u=self.user_id)

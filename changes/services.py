@@ -281,8 +281,9 @@ def change_transition(
         facts["approvals_complete"] = _approvals_complete(obj)
         if obj.planned_start and obj.planned_end:
             facts["conflicts"] = [c.number for c in change_conflicts(change=obj)]
-            freeze = freeze_covering(change=obj, start=obj.planned_start, end=obj.planned_end)
-            facts["freeze"] = freeze.name if freeze else None
+    if name in ("schedule", "implement") and obj.planned_start and obj.planned_end:
+        freeze = freeze_covering(change=obj, start=obj.planned_start, end=obj.planned_end)
+        facts["freeze"] = freeze.name if freeze else None
     transition = CHANGE_WORKFLOW.check(obj, name, actor, {**data, **facts})
     changed = ["state"]
     obj.state = transition.target
@@ -427,6 +428,18 @@ def change_template_retire(*, actor: Any, template_id: int) -> ChangeTemplate:
     template._history_user = actor
     version_bump(template, ["is_active"])
     return template
+
+
+@transaction.atomic
+def calendar_feed_key(*, user: Any, reset: bool = False) -> str:
+    """The user's secret calendar-feed key; `reset` replaces it (revoking the old address)."""
+    from changes.models import CalendarFeedKey, _feed_key
+
+    record, created = CalendarFeedKey.objects.get_or_create(user=user)
+    if reset and not created:
+        record.key = _feed_key()
+        record.save(update_fields=["key", "created_at"])
+    return record.key
 
 
 @transaction.atomic

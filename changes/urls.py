@@ -13,6 +13,11 @@ urlpatterns = [
     path(
         "changes/calendar/<str:token>.ics", views.CalendarFeedView.as_view(), name="calendar_feed"
     ),
+    path(
+        "changes/calendar/reset-address/",
+        views.CalendarFeedResetView.as_view(),
+        name="calendar_feed_reset",
+    ),
     path("changes/freezes/", views.FreezeWindowView.as_view(), name="freeze_list"),
     path("changes/templates/", views.TemplateListView.as_view(), name="template_list"),
     path(

@@ -6,7 +6,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -53,7 +52,6 @@ TIMELINE_FIELDS = (
     "service",
     "fixes_problem",
 )
-FEED_SALT = "changes.calendar-feed"
 
 
 class ChangeListView(ObjectListView):
@@ -333,7 +331,7 @@ class ChangeCalendarView(StaffRequiredMixin, TemplateView):
             feed_url=self.request.build_absolute_uri(
                 reverse(
                     "changes:calendar_feed",
-                    args=[signing.dumps(self.request.user.pk, salt=FEED_SALT)],
+                    args=[services.calendar_feed_key(user=self.request.user)],
                 )
             ),
         )
@@ -341,17 +339,13 @@ class ChangeCalendarView(StaffRequiredMixin, TemplateView):
 
 
 class CalendarFeedView(View):
-    """The iCalendar feed of scheduled changes; the signed token in the URL stands for the
-    user, because calendar programs cannot log in."""
+    """The iCalendar feed of scheduled changes; the secret key in the URL stands for the
+    user (calendar programs cannot log in), and the user can renew it to revoke the old one."""
 
     def get(self, request, token):
         from django.contrib.auth import get_user_model
 
-        try:
-            user_id = signing.loads(token, salt=FEED_SALT, max_age=60 * 60 * 24 * 366)
-        except signing.BadSignature:
-            raise Http404 from None
-        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+        user = get_user_model().objects.filter(calendar_feed_key__key=token, is_active=True).first()
         if user is None or not user.has_perm("changes.view_change"):
             raise Http404
         now = timezone.now()
@@ -363,6 +357,19 @@ class CalendarFeedView(View):
         )
         response["Content-Disposition"] = 'attachment; filename="changes.ics"'
         return response
+
+
+class CalendarFeedResetView(LoginRequiredMixin, View):
+    """Give the user a new feed address; the old one stops working at once."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        services.calendar_feed_key(user=request.user, reset=True)
+        messages.success(
+            request, _("Your calendar address was renewed; the old one no longer works.")
+        )
+        return redirect("changes:calendar")
 
 
 class FreezeWindowView(StaffRequiredMixin, FormView):

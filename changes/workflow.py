@@ -159,7 +159,12 @@ SCHEDULE = Transition(
     fields=("acknowledge_conflicts",),
 )
 IMPLEMENT = Transition(
-    "implement", frozenset({S.SCHEDULED}), S.IMPLEMENTATION, _("Start implementation"), PERM
+    "implement",
+    frozenset({S.SCHEDULED}),
+    S.IMPLEMENTATION,
+    _("Start implementation"),
+    PERM,
+    guards=(no_freeze,),  # a freeze declared after scheduling still holds
 )
 REVIEW = Transition(
     "review",

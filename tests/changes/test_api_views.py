@@ -246,3 +246,19 @@ def test_templates_page_retires_for_managers_only(client, agent, manager, servic
     client.post(url)
     template.refresh_from_db()
     assert not template.is_active
+
+
+def test_renewing_the_calendar_address_revokes_the_old_one(client, agent, service):
+    scheduled(agent, service)
+    client.force_login(agent)
+    old = (
+        client.get(reverse("changes:calendar")).context["feed_url"].replace("http://testserver", "")
+    )
+    assert client.get(old).status_code == 200
+    client.post(reverse("changes:calendar_feed_reset"))
+    new = (
+        client.get(reverse("changes:calendar")).context["feed_url"].replace("http://testserver", "")
+    )
+    assert new != old
+    assert client.get(old).status_code == 404
+    assert client.get(new).status_code == 200

@@ -363,3 +363,16 @@ class TestLinks:
                 actor=agent, change=change.number, expected_version=None, data={"title": "x"}
             )
         assert err.value.code == "change_locked"
+
+
+def test_a_freeze_declared_after_scheduling_still_holds_at_implementation(agent, manager, service):
+    template = ChangeTemplate.objects.create(name="T", title="t", service=service, **PLANS)
+    change = change_create(
+        actor=agent, data={"planned_start": START, "planned_end": END}, template=template
+    )
+    step(agent, change, "submit")
+    step(agent, change, "schedule")
+    FreezeWindow.objects.create(name="Incident freeze", start=START, end=END, created_by=manager)
+    with pytest.raises(TransitionRefused) as err:
+        step(agent, change, "implement")
+    assert err.value.code == "freeze_window"
