@@ -22,11 +22,17 @@ from changes.risk import risk_for
 from changes.selectors import change_conflicts, freeze_covering
 from changes.workflow import CHANGE_WORKFLOW
 from core.events import event_emit
-from core.exceptions import DomainError, NotFound, PermissionDenied
+from core.exceptions import DomainError, NotFound
 from core.models import TimelineKind
 from core.numbering import number_next
 from core.outbox import outbox_enqueue
-from core.services import fields_apply, locked_get, version_bump
+from core.services import (
+    fields_apply,
+    locked_get,
+    permission_require,
+    record_lock,
+    version_bump,
+)
 from incidents.models import Incident
 from problems.choices import ProblemState
 from problems.services import problem_transition
@@ -55,17 +61,8 @@ EDITABLE_FIELDS = (
 FINAL_STATES = (ChangeState.CLOSED, ChangeState.CANCELLED)
 
 
-def _require(actor: Any, perm: str) -> None:
-    if not actor.has_perm(perm):
-        raise PermissionDenied()
-
-
 def _lock(change: Any, expected_version: int | None) -> Change:
-    field = "number" if isinstance(change, str) else "pk"
-    pk = Change.objects.filter(**{field: change}).values_list("pk", flat=True).first()
-    if pk is None:
-        raise NotFound()
-    return locked_get(Change.objects.all(), pk=pk, expected_version=expected_version)
+    return record_lock(Change.objects.all(), change, expected_version=expected_version)
 
 
 def _derive_risk(change: Change, changed: list[str]) -> None:
@@ -99,7 +96,7 @@ def change_create(
     Raises: permission_denied, template_retired, planned_window_invalid,
     standard_change_high_risk, ValidationError.
     """
-    _require(actor, "changes.add_change")
+    permission_require(actor, "changes.add_change")
     now = now or timezone.now()
     values = {k: v for k, v in data.items() if k in EDITABLE_FIELDS}
     if template is not None:
@@ -161,7 +158,7 @@ def change_update(
 ) -> Change:
     """Edit a change before it is implemented. Raises: not_found, version_conflict,
     change_locked, planned_window_invalid, standard_change_high_risk, ValidationError."""
-    _require(actor, "changes.change_change")
+    permission_require(actor, "changes.change_change")
     obj = _lock(change, expected_version)
     if obj.state not in (ChangeState.DRAFT, ChangeState.ASSESSMENT):
         raise DomainError(
@@ -344,7 +341,7 @@ def change_decide(
     """Record a CAB member's approval or rejection. A rejection sends the change back to
     Draft with the reason. Raises: not_found, permission_denied, not_an_approver,
     already_decided, not_awaiting_approval, rejection_reason_required."""
-    _require(actor, "changes.approve_change")
+    permission_require(actor, "changes.approve_change")
     now = now or timezone.now()
     obj = _lock(change, None)
     if obj.state != ChangeState.AUTHORISATION:
@@ -398,7 +395,7 @@ def change_decide(
 @transaction.atomic
 def change_link_caused_incident(*, actor: Any, change: Any, incident: Any) -> ChangeCausedIncident:
     """Mark an incident as caused by a change. Raises: not_found, incident_already_caused_by."""
-    _require(actor, "changes.change_change")
+    permission_require(actor, "changes.change_change")
     obj = _lock(change, None)
     target = (
         Incident.objects.filter(number=incident).first()
@@ -422,7 +419,7 @@ def change_link_caused_incident(*, actor: Any, change: Any, incident: Any) -> Ch
 @transaction.atomic
 def change_template_retire(*, actor: Any, template_id: int) -> ChangeTemplate:
     """Retire a standard change template; changes made from it are kept."""
-    _require(actor, "changes.change_changetemplate")
+    permission_require(actor, "changes.change_changetemplate")
     template = locked_get(ChangeTemplate.objects.all(), pk=template_id)
     template.is_active = False
     template._history_user = actor
@@ -445,7 +442,7 @@ def calendar_feed_key(*, user: Any, reset: bool = False) -> str:
 @transaction.atomic
 def freeze_window_create(*, actor: Any, data: dict[str, Any]) -> FreezeWindow:
     """Declare a freeze (blackout) window. Raises: permission_denied, freeze_window_invalid."""
-    _require(actor, "changes.add_freezewindow")
+    permission_require(actor, "changes.add_freezewindow")
     if not data.get("start") or not data.get("end") or data["start"] >= data["end"]:
         raise DomainError(
             "freeze_window_invalid", _("The freeze must end after it starts."), field="end"

@@ -1,7 +1,5 @@
 """Form fields shared by every app."""
 
-import datetime as dt
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -37,7 +35,3 @@ class BoundedDateTimeField(forms.DateTimeField):
                 _("Give a date between 1900 and 9998."), code="out_of_range"
             )
         return result
-
-
-def bounded_date(value: dt.date) -> bool:
-    return 1900 <= value.year <= 9998

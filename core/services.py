@@ -5,7 +5,7 @@ from typing import Any, TypeVar
 
 from django.db import models
 
-from core.exceptions import NotFound, VersionConflict
+from core.exceptions import NotFound, PermissionDenied, VersionConflict
 
 M = TypeVar("M", bound=models.Model)
 
@@ -23,6 +23,27 @@ def locked_get(
     if expected_version is not None and obj.version != expected_version:  # type: ignore[attr-defined]
         raise VersionConflict(current_version=obj.version)  # type: ignore[attr-defined]
     return obj
+
+
+def record_lock(
+    queryset: "models.QuerySet[M]", ref: Any, *, expected_version: int | None = None
+) -> M:
+    """Lock a record found by its number (a str) or id within `queryset` (which may be a
+    visibility filter: then an invisible record is simply not found, before any version
+    comparison can tell that it exists). Raises: not_found, version_conflict."""
+    field = "number" if isinstance(ref, str) else "pk"
+    pk = queryset.filter(**{field: ref}).values_list("pk", flat=True).first()
+    if pk is None:
+        raise NotFound()
+    return locked_get(
+        queryset.model._default_manager.all(), pk=pk, expected_version=expected_version
+    )
+
+
+def permission_require(actor: Any, perm: str) -> None:
+    """Refuse with permission_denied unless the actor holds `perm`."""
+    if not actor.has_perm(perm):
+        raise PermissionDenied()
 
 
 def fields_apply(obj: M, data: Mapping[str, Any], allowed: Iterable[str]) -> list[str]:

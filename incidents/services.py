@@ -17,11 +17,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.attachments import attachment_validate
 from core.events import event_emit
-from core.exceptions import DomainError, NotFound, PermissionDenied
+from core.exceptions import DomainError, PermissionDenied
 from core.models import TimelineKind
 from core.numbering import number_next
 from core.outbox import outbox_enqueue
-from core.services import fields_apply, locked_get, version_bump
+from core.services import fields_apply, locked_get, record_lock, version_bump
 from incidents.choices import ContactChannel, IncidentState, priority_for
 from incidents.clock import SlaResult, Snapshot, Targets, sla_fold
 from incidents.constants import AUTO_CLOSE_DAYS, NUMBER_PREFIX
@@ -212,12 +212,8 @@ def incident_create(*, actor: Any, data: dict[str, Any], now: datetime | None = 
 def _lock(number_or_id: Any, expected_version: int | None, actor: Any = None) -> Incident:
     """Lock an incident the actor may see; visibility is checked before the version, so a
     requester learns nothing about another's incident (not even that it exists)."""
-    field = "number" if isinstance(number_or_id, str) else "pk"
     queryset = incident_visible(actor=actor) if actor is not None else Incident.objects.all()
-    pk = queryset.filter(**{field: number_or_id}).values_list("pk", flat=True).first()
-    if pk is None:
-        raise NotFound()
-    return locked_get(Incident.objects.all(), pk=pk, expected_version=expected_version)
+    return record_lock(queryset, number_or_id, expected_version=expected_version)
 
 
 def _refuse_if_final(incident: Incident) -> None:

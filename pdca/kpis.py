@@ -257,10 +257,3 @@ def kpi_compute(
         raise ValueError("The period must end after it starts.")
     kpi = CATALOGUE[key]
     return kpi.compute(start, end, scope or KpiScope(), aged_days)
-
-
-def kpi_catalogue() -> list[dict[str, Any]]:
-    return [
-        {"key": k.key, "label": k.label, "unit": k.unit, "higher_is_better": k.higher_is_better}
-        for k in CATALOGUE.values()
-    ]

@@ -11,10 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.events import event_emit
-from core.exceptions import DomainError, NotFound, PermissionDenied
+from core.exceptions import DomainError, NotFound
 from core.models import TimelineKind
 from core.numbering import number_next
-from core.services import fields_apply, locked_get, version_bump
+from core.services import (
+    fields_apply,
+    permission_require,
+    record_lock,
+    version_bump,
+)
 from incidents.choices import IncidentState, priority_for
 from incidents.models import Incident
 from incidents.services import incident_comment_add, incident_transition
@@ -42,17 +47,8 @@ EDITABLE_FIELDS = (
 CLOSED_STATES = (ProblemState.CLOSED, ProblemState.CANCELLED)
 
 
-def _require(actor: Any, perm: str) -> None:
-    if not actor.has_perm(perm):
-        raise PermissionDenied()
-
-
 def _lock(problem: Any, expected_version: int | None) -> Problem:
-    field = "number" if isinstance(problem, str) else "pk"
-    pk = Problem.objects.filter(**{field: problem}).values_list("pk", flat=True).first()
-    if pk is None:
-        raise NotFound()
-    return locked_get(Problem.objects.all(), pk=pk, expected_version=expected_version)
+    return record_lock(Problem.objects.all(), problem, expected_version=expected_version)
 
 
 @transaction.atomic
@@ -101,7 +97,7 @@ def problem_create(
 ) -> Problem:
     """Record a problem and link the given incidents. Raises: permission_denied,
     ValidationError, link errors."""
-    _require(actor, "problems.add_problem")
+    permission_require(actor, "problems.add_problem")
     return problem_create_unchecked(actor=actor, data=data, incidents=incidents, now=now)
 
 
@@ -140,7 +136,7 @@ def problem_update(
     *, actor: Any, problem: Any, expected_version: int | None, data: dict[str, Any]
 ) -> Problem:
     """Edit a problem's fields. Raises: not_found, version_conflict, ValidationError."""
-    _require(actor, "problems.change_problem")
+    permission_require(actor, "problems.change_problem")
     obj = _lock(problem, expected_version)
     if obj.state in CLOSED_STATES:
         raise DomainError(
@@ -293,7 +289,7 @@ def _incident(incident: Any) -> Incident:
 @transaction.atomic
 def problem_link_incident(*, actor: Any, problem: Any, incident: Any) -> ProblemIncident:
     """Link an incident to a problem. Raises: not_found, problem_closed, incident_already_linked."""
-    _require(actor, "problems.change_problem")
+    permission_require(actor, "problems.change_problem")
     obj = _lock(problem, None)
     return _link(obj, _incident(incident), actor)
 
@@ -301,7 +297,7 @@ def problem_link_incident(*, actor: Any, problem: Any, incident: Any) -> Problem
 @transaction.atomic
 def problem_unlink_incident(*, actor: Any, problem: Any, incident: Any) -> None:
     """Remove an incident from a problem. Raises: not_found, incident_not_linked."""
-    _require(actor, "problems.change_problem")
+    permission_require(actor, "problems.change_problem")
     obj = _lock(problem, None)
     deleted, _count = ProblemIncident.objects.filter(
         problem=obj, incident=_incident(incident)
@@ -317,7 +313,7 @@ def problem_comment_add(
     *, actor: Any, problem: Any, body: str, kind: str = TimelineKind.WORK_NOTE
 ) -> ProblemComment:
     """Add a comment or work note to a problem. Raises: not_found, comment_empty."""
-    _require(actor, "problems.view_problem")
+    permission_require(actor, "problems.view_problem")
     if not (body or "").strip():
         raise DomainError("comment_empty", _("Write something first."), field="body")
     obj = _lock(problem, None)
@@ -333,7 +329,7 @@ def known_error_apply_workaround(*, actor: Any, problem: Any, incident: Any) -> 
 
     Raises: not_found, permission_denied, not_a_known_error, problem_closed, incident_not_open.
     """
-    _require(actor, "problems.change_problem")
+    permission_require(actor, "problems.change_problem")
     obj = Problem.objects.filter(
         **({"number": problem} if isinstance(problem, str) else {"pk": problem})
     ).first()
@@ -471,7 +467,7 @@ def _suggestion(suggestion_id: int) -> SuggestedProblem:
 @transaction.atomic
 def suggestion_accept(*, actor: Any, suggestion_id: int, now: datetime | None = None) -> Problem:
     """Create the problem for a suggested cluster and link its incidents."""
-    _require(actor, "problems.change_suggestedproblem")
+    permission_require(actor, "problems.change_suggestedproblem")
     now = now or timezone.now()
     suggestion = _suggestion(suggestion_id)
     since = now - timedelta(days=settings.PROBLEM_DETECTION_WINDOW_DAYS)
@@ -507,7 +503,7 @@ def suggestion_accept(*, actor: Any, suggestion_id: int, now: datetime | None = 
 @transaction.atomic
 def suggestion_dismiss(*, actor: Any, suggestion_id: int) -> SuggestedProblem:
     """Dismiss a suggestion; it returns only if the cluster grows by the threshold again."""
-    _require(actor, "problems.change_suggestedproblem")
+    permission_require(actor, "problems.change_suggestedproblem")
     suggestion = _suggestion(suggestion_id)
     suggestion.status = SuggestionStatus.DISMISSED
     suggestion.dismissed_count = suggestion.incident_count
