@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from core import views as core_views
 from core.api.views import api_not_found
+from integrations.tmf621.urls import alias_urlpatterns as tmf621_alias
+from integrations.tmf621.views import tmf_not_found
 from itsm.views import HomeView
 
 api_v1 = [
@@ -16,6 +18,7 @@ api_v1 = [
     path("", include("problems.api.urls")),
     path("", include("changes.api.urls")),
     path("", include("pdca.api.urls")),
+    path("", include("integrations.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +28,7 @@ urlpatterns = [
     path("", include("problems.urls")),
     path("", include("changes.urls")),
     path("", include("pdca.urls")),
+    path("", include("integrations.urls")),
     path("catalog/", include("catalog.urls")),
     path("sla/", include("sla.urls")),
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),
@@ -35,6 +39,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     re_path(r"^api/", api_not_found),
+    path("tmf-api/troubleTicketManagement/v4/", include("integrations.tmf621.urls")),
+    path("tmf-api/troubleTicket/v4/", include(tmf621_alias)),
+    re_path(r"^tmf-api/", tmf_not_found),
 ]
 
 handler404 = "core.views.page_not_found"

@@ -118,6 +118,30 @@ def _template():
     )  # fmt: skip
 
 
+def _token():
+    from django.contrib.auth import get_user_model
+
+    from integrations.services import token_create
+
+    token_create(actor=get_user_model().objects.get(username="admin"), name="t", scope="read")
+
+
+def _integration():
+    from django.contrib.auth import get_user_model
+
+    from integrations.models import AlertRule, Integration
+    from integrations.services import integration_create, token_create
+
+    admin = get_user_model().objects.get(username="admin")
+    integration = integration_create(
+        actor=admin,
+        data={"name": "i{n}".format(n=Integration.objects.count()),
+              "default_service": ServiceFactory()},
+    )  # fmt: skip
+    token_create(actor=admin, name="t", scope="integration", integration=integration)
+    AlertRule.objects.create(integration=integration, label="a", pattern="b", impact=1)
+
+
 # URL name → a function that adds one row to that list.
 ROW_MAKERS = {
     "catalog:service_list": ServiceFactory,
@@ -144,6 +168,10 @@ ROW_MAKERS = {
     "changes-api:change-list": _change,
     "changes-api:changetemplate-list": _template,
     "changes-api:freezewindow-list": _change,
+    "integrations:token_list": _token,
+    "integrations:integration_list": _integration,
+    "integrations-api:apitoken-list": _integration,
+    "tmf621:troubleticket-list": _incident,
 }
 NOT_LISTS = {"admin:app_list"}  # Django's admin index
 LISTS_NOT_NAMED_SO = {"incidents:portal"}
