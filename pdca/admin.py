@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from pdca.models import Cycle, Goal, Review, Strategy
+from pdca.models import Cycle, Goal, ImprovementAction, Review, StrategicItem, Strategy
 
 
 class GoalInline(admin.TabularInline):
@@ -35,3 +35,18 @@ class ReviewAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ImprovementAction)
+class ImprovementActionAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "owner", "due_date", "status", "goal", "verdict"]
+    list_filter = ["status", "verdict"]
+    raw_id_fields = ["problem", "change", "source_finding"]
+    readonly_fields = ["version", "created_at", "updated_at", "verdict", "verdict_at"]
+
+
+@admin.register(StrategicItem)
+class StrategicItemAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "raised_at", "decision", "decided_at"]
+    list_filter = ["kind", "decision"]
+    raw_id_fields = ["incident", "problem", "change", "goal", "finding", "action"]

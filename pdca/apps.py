@@ -1,7 +1,15 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-_VIEW = ["pdca.view_strategy", "pdca.view_cycle", "pdca.view_goal", "pdca.view_review"]
+_VIEW = [
+    "pdca.view_strategy",
+    "pdca.view_cycle",
+    "pdca.view_goal",
+    "pdca.view_review",
+    "pdca.view_improvementaction",
+    "pdca.view_strategicitem",
+    "pdca.view_recordcycle",
+]
 _MANAGE = [
     *_VIEW,
     "pdca.add_strategy",
@@ -11,10 +19,20 @@ _MANAGE = [
     "pdca.add_goal",
     "pdca.change_goal",
     "pdca.add_review",
+    "pdca.add_improvementaction",
+    "pdca.change_improvementaction",
+    "pdca.add_strategicitem",
+    "pdca.change_strategicitem",
+    "pdca.change_recordcycle",
 ]
 
 
 class PdcaConfig(AppConfig):
     name = "pdca"
     verbose_name = _("Continual improvement (PDCA)")
-    role_permissions = {"manager": _MANAGE, "administrator": _MANAGE}
+    # Agents may raise a record to the strategic queue (with a reason); managers decide.
+    role_permissions = {
+        "agent": ["pdca.add_strategicitem"],
+        "manager": _MANAGE,
+        "administrator": _MANAGE,
+    }

@@ -8,7 +8,16 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel, VersionedModel
-from pdca.choices import Direction, GoalStatus, Phase, Trend
+from pdca.choices import (
+    ActionStatus,
+    Decision,
+    Direction,
+    GoalStatus,
+    Phase,
+    StrategicKind,
+    Trend,
+    Verdict,
+)
 from pdca.kpis import CATALOGUE
 
 KPI_CHOICES = [(k.key, k.label) for k in CATALOGUE.values()]
@@ -152,9 +161,248 @@ class Finding(models.Model):
         Goal, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     url = models.CharField(max_length=300, blank=True)
+    action = models.ForeignKey(
+        "ImprovementAction",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="findings",
+        help_text="The improvement action that answers this finding (proposed or existing).",
+    )
 
     class Meta:
         ordering = ["review", "-strategic", "kind", "pk"]
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class ImprovementAction(TimeStampedModel, VersionedModel):
+    """Act: an entry in the improvement register. Once done, later reviews check whether it
+    worked (the goal's KPI before vs after `completed_at`, see `ActionCheck`)."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="pdca_actions",
+        verbose_name=_("owner"),
+    )
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=ActionStatus.choices, default=ActionStatus.PROPOSED
+    )
+    expected_benefit = models.TextField(_("expected benefit"), blank=True)
+    goal = models.ForeignKey(
+        Goal,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions",
+        verbose_name=_("goal"),
+    )
+    problem = models.ForeignKey(
+        "problems.Problem",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pdca_actions",
+        verbose_name=_("carried out by problem"),
+    )
+    change = models.ForeignKey(
+        "changes.Change",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pdca_actions",
+        verbose_name=_("carried out by change"),
+    )
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    source_finding = models.ForeignKey(
+        Finding,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("source finding"),
+    )
+    # The latest effectiveness check (copied from the newest ActionCheck).
+    verdict = models.CharField(_("verdict"), max_length=16, choices=Verdict.choices, blank=True)
+    verdict_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        verbose_name = _("improvement action")
+        verbose_name_plural = _("improvement actions")
+        indexes = [models.Index(fields=["status", "due_date"], name="pdca_action_status_due_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="done") | models.Q(completed_at__isnull=False),
+                name="pdca_action_done_has_completed_at",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("pdca:action_detail", args=[self.pk])
+
+
+class ActionCheck(models.Model):
+    """Did a done action work? The goal's KPI over equal windows before and after the
+    action's completion, with sample sizes, a test and an honest verdict. One per review."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="action_checks")
+    action = models.ForeignKey(ImprovementAction, on_delete=models.CASCADE, related_name="checks")
+    window_days = models.PositiveSmallIntegerField()
+    before_value = models.FloatField(null=True)
+    after_value = models.FloatField(null=True)
+    before_n = models.PositiveIntegerField(default=0)
+    after_n = models.PositiveIntegerField(default=0)
+    test = models.CharField(max_length=40)
+    p_value = models.FloatField(null=True)
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+
+    class Meta:
+        ordering = ["action", "-review__period_start", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "action"], name="pdca_check_once_per_review")
+        ]
+
+    def __str__(self) -> str:
+        return "{a}: {v}".format(a=self.action_id, v=self.verdict)
+
+
+class StrategicItem(models.Model):
+    """A question for managers: a record triaged strategic, or a pattern a review escalated.
+    Deciding it records the decision and returns it to the line (operational)."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=StrategicKind.choices)
+    title = models.CharField(_("title"), max_length=300)
+    reason = models.TextField(_("reason"))
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    problem = models.ForeignKey(
+        "problems.Problem", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    change = models.ForeignKey(
+        "changes.Change", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    goal = models.ForeignKey(
+        Goal, on_delete=models.CASCADE, null=True, blank=True, related_name="strategic_items"
+    )
+    finding = models.ForeignKey(
+        Finding, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    raised_at = models.DateTimeField()
+    decision = models.CharField(_("decision"), max_length=12, choices=Decision.choices, blank=True)
+    decision_note = models.TextField(_("note"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    action = models.ForeignKey(
+        ImprovementAction, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        verbose_name = _("strategic item")
+        verbose_name_plural = _("strategic items")
+        constraints = [
+            # One undecided item per subject, whatever reviews and triage do concurrently.
+            models.UniqueConstraint(
+                fields=["incident"],
+                condition=models.Q(decided_at__isnull=True, incident__isnull=False),
+                name="pdca_strategic_open_incident",
+            ),
+            models.UniqueConstraint(
+                fields=["problem", "kind"],
+                condition=models.Q(decided_at__isnull=True, problem__isnull=False),
+                name="pdca_strategic_open_problem",
+            ),
+            models.UniqueConstraint(
+                fields=["change"],
+                condition=models.Q(decided_at__isnull=True, change__isnull=False),
+                name="pdca_strategic_open_change",
+            ),
+            models.UniqueConstraint(
+                fields=["goal"],
+                condition=models.Q(decided_at__isnull=True, goal__isnull=False),
+                name="pdca_strategic_open_goal",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("pdca:strategic_detail", args=[self.pk])
+
+    @property
+    def record(self):
+        return self.incident or self.problem or self.change
+
+
+class RecordCycle(models.Model):
+    """The cycle whose period and scope cover a record (incident, problem or change).
+
+    Set automatically (by reviews and when a cycle is saved) unless `manual`: a manager's
+    choice stays. One row per record; lists join it with select_related.
+    """
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="record_links")
+    incident = models.OneToOneField(
+        "incidents.Incident",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="pdca_cycle",
+    )
+    problem = models.OneToOneField(
+        "problems.Problem",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="pdca_cycle",
+    )
+    change = models.OneToOneField(
+        "changes.Change",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="pdca_cycle",
+    )
+    manual = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(incident__isnull=False, problem__isnull=True, change__isnull=True)
+                    | models.Q(incident__isnull=True, problem__isnull=False, change__isnull=True)
+                    | models.Q(incident__isnull=True, problem__isnull=True, change__isnull=False)
+                ),
+                name="pdca_record_cycle_one_record",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "{r} → {c}".format(
+            r=self.incident_id or self.problem_id or self.change_id, c=self.cycle_id
+        )

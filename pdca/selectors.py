@@ -1,10 +1,23 @@
 """PDCA reads: the dashboard's cycles with their goals, latest snapshots and findings."""
 
+from datetime import date
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from pdca.models import Cycle, Finding, Goal, GoalSnapshot, Review
+from pdca.choices import OPEN_ACTION_STATUSES
+from pdca.models import (
+    ActionCheck,
+    Cycle,
+    Finding,
+    Goal,
+    GoalSnapshot,
+    ImprovementAction,
+    Review,
+    StrategicItem,
+    Strategy,
+)
 
 
 def dashboard_cycles() -> QuerySet[Cycle]:
@@ -48,3 +61,111 @@ def goal_series(goal: Goal) -> list[dict[str, Any]]:
         {"period": s.review.period_start, "value": s.value, "status": s.status}
         for s in goal.snapshots.all()
     ]
+
+
+def cycle_covering(record: Any) -> Cycle | None:
+    """The cycle whose period and scope cover the record (opened in the period, its service
+    among the strategy's, or any service if the strategy names none)."""
+    if record.opened_at is None:
+        return None
+    day = timezone.localdate(record.opened_at)
+    candidates = (
+        Cycle.objects.filter(start__lte=day, end__gte=day)
+        .filter(Q(strategy__services=None) | Q(strategy__services=record.service_id))
+        .order_by("-start", "pk")
+    )
+    return candidates.first()
+
+
+def action_list() -> QuerySet[ImprovementAction]:
+    return ImprovementAction.objects.select_related(
+        "owner", "goal", "goal__cycle", "problem", "change", "source_finding"
+    ).order_by("due_date", "pk")
+
+
+def action_get(*, pk: int) -> ImprovementAction | None:
+    return (
+        action_list()
+        .prefetch_related(Prefetch("checks", queryset=ActionCheck.objects.select_related("review")))
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def actions_overdue(*, today: date | None = None) -> QuerySet[ImprovementAction]:
+    today = today or timezone.localdate()
+    return action_list().filter(status__in=OPEN_ACTION_STATUSES, due_date__lt=today)
+
+
+def strategic_queue() -> QuerySet[StrategicItem]:
+    """Undecided strategic items, oldest first."""
+    return strategic_list().filter(decided_at__isnull=True).order_by("raised_at", "pk")
+
+
+def strategic_list() -> QuerySet[StrategicItem]:
+    return StrategicItem.objects.select_related(
+        "incident", "problem", "change", "goal", "goal__cycle", "raised_by", "decided_by", "action"
+    ).order_by("-raised_at", "-pk")
+
+
+def strategic_get(*, pk: int) -> StrategicItem | None:
+    return strategic_list().filter(pk=pk).first()
+
+
+def strategy_list() -> QuerySet[Strategy]:
+    return (
+        Strategy.objects.select_related("owner")
+        .prefetch_related("services")
+        .annotate(cycle_count=Count("cycles", distinct=True))
+        .order_by("name", "pk")
+    )
+
+
+def strategy_get(*, pk: int) -> Strategy | None:
+    return strategy_list().filter(pk=pk).first()
+
+
+def cycle_list() -> QuerySet[Cycle]:
+    return (
+        Cycle.objects.select_related("strategy")
+        .annotate(goal_count=Count("goals", distinct=True))
+        .order_by("-start", "pk")
+    )
+
+
+def cycle_get(*, pk: int) -> Cycle | None:
+    return cycle_list().filter(pk=pk).first()
+
+
+def goal_list() -> QuerySet[Goal]:
+    return (
+        Goal.objects.select_related("cycle", "cycle__strategy")
+        .prefetch_related("services")
+        .order_by("cycle__start", "cycle_id", "name", "pk")
+    )
+
+
+def goal_get(*, pk: int) -> Goal | None:
+    return goal_list().filter(pk=pk).first()
+
+
+def review_list() -> QuerySet[Review]:
+    return (
+        Review.objects.select_related("cycle", "cycle__strategy")
+        .prefetch_related(
+            Prefetch(
+                "snapshots",
+                queryset=GoalSnapshot.objects.select_related("goal").order_by("goal__name", "pk"),
+            ),
+            Prefetch("findings", queryset=Finding.objects.select_related("action")),
+            Prefetch(
+                "action_checks",
+                queryset=ActionCheck.objects.select_related("action", "action__goal"),
+            ),
+        )
+        .order_by("-period_start", "pk")
+    )
+
+
+def review_get(*, pk: int) -> Review | None:
+    return review_list().filter(pk=pk).first()
