@@ -39,6 +39,10 @@ def _principal(request: HttpRequest) -> str:
     from rest_framework.authtoken.models import Token
 
     keyword, _sep, key = request.headers.get("Authorization", "").partition(" ")
+    if keyword == "Bearer" and key.strip().startswith("dsk_"):
+        # The desk's API tokens (integrations.api.authentication): scoped by the token itself,
+        # which only its holder can present; an invalid one is refused (401, never stored).
+        return "bearer:" + hashlib.sha256(key.strip().encode()).hexdigest()
     if keyword == "Token" and key.strip():
         user_id = Token.objects.filter(key=key.strip()).values_list("user_id", flat=True).first()
         return "user:{pk}".format(pk=user_id) if user_id else "invalid-token"

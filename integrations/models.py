@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incidents.choices import Impact, Urgency
+
 EVENTS = (
     "incident.created",
     "incident.updated",
@@ -81,3 +83,187 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return "{e} → {s}".format(e=self.event, s=self.subscription_id)
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+
+class TokenKind(models.TextChoices):
+    PERSONAL = "personal", _("Personal")
+    INTEGRATION = "integration", _("Integration")
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read (GET only)")
+    WRITE = "write", _("Read and write")
+    INTEGRATION = "integration", _("Integration endpoints only")
+
+
+class IntegrationKind(models.TextChoices):
+    ALERTMANAGER = "alertmanager", _("Prometheus Alertmanager")
+    GENERIC = "generic", _("Generic JSON events")
+
+
+class Integration(models.Model):
+    """A monitoring or automation system that talks to the desk with its own tokens.
+
+    It acts as its own service account (`user`), which opens the incidents it raises.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=IntegrationKind.choices, default=IntegrationKind.GENERIC
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="integration",
+        verbose_name=_("service account"),
+    )
+    default_service = models.ForeignKey(
+        "catalog.Service",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("default service"),
+        help_text=_("Used when no mapping rule names a service."),
+    )
+    default_impact = models.PositiveSmallIntegerField(
+        _("default impact"), choices=Impact.choices, default=3
+    )
+    default_urgency = models.PositiveSmallIntegerField(
+        _("default urgency"), choices=Urgency.choices, default=3
+    )
+    resolve_incidents = models.BooleanField(
+        _("resolve incidents when the alert resolves"),
+        default=True,
+        help_text=_("Otherwise a work note records the recovery and people resolve."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("integration")
+        verbose_name_plural = _("integrations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiToken(models.Model):
+    """A bearer token: `<prefix>.<secret>`; only the prefix and SHA-256 of the secret are kept."""
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=TokenKind.choices)
+    scope = models.CharField(_("scope"), max_length=20, choices=TokenScope.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("acts as"),
+    )
+    integration = models.ForeignKey(
+        Integration,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="tokens",
+        verbose_name=_("integration"),
+    )
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="personal", integration__isnull=True, scope__in=["read", "write"])
+                | models.Q(kind="integration", integration__isnull=False),
+                name="apitoken_kind_matches",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return "{name} ({prefix}…)".format(name=self.name, prefix=self.prefix)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+# --- alerts ---------------------------------------------------------------------------------
+
+
+class AlertRule(models.Model):
+    """Labels → incident fields: when `label` matches `pattern` (a full-match regular
+    expression), the set fields apply. Rules run in position order; the first rule that sets
+    a field wins it."""
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="rules", verbose_name=_("integration")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=10)
+    label = models.CharField(_("label"), max_length=100, help_text=_("E.g. service, severity"))
+    pattern = models.CharField(
+        _("value pattern"), max_length=200, help_text=_("A regular expression, e.g. critical|page")
+    )
+    service = models.ForeignKey(
+        "catalog.Service", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("service"),
+    )  # fmt: skip
+    ci = models.ForeignKey(
+        "catalog.ConfigurationItem", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="+", verbose_name=_("configuration item"),
+    )  # fmt: skip
+    impact = models.PositiveSmallIntegerField(
+        _("impact"), null=True, blank=True, choices=Impact.choices,
+    )  # fmt: skip
+    urgency = models.PositiveSmallIntegerField(
+        _("urgency"), null=True, blank=True, choices=Urgency.choices,
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["integration", "position", "pk"]
+        verbose_name = _("alert mapping rule")
+        verbose_name_plural = _("alert mapping rules")
+
+    def __str__(self) -> str:
+        return "{label} ~ {pattern}".format(label=self.label, pattern=self.pattern)
+
+
+class OpenAlert(models.Model):
+    """The one open incident of an alert (integration, fingerprint). The unique constraint is
+    what keeps concurrent duplicates from opening a second incident; the row goes away when the
+    alert resolves."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="+")
+    fingerprint = models.CharField(max_length=200)
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    labels = models.JSONField(default=dict)
+    generator_url = models.CharField(max_length=1000, blank=True)
+    fired_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    repeats = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "fingerprint"], name="openalert_one_per_fingerprint"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.fingerprint

@@ -246,11 +246,15 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="servicedesk@localhos
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first, so an anonymous call gets 401 with WWW-Authenticate, not 403.
+        # Bearer first, so an anonymous call gets 401 with WWW-Authenticate, not 403.
+        "integrations.api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.ModelPermissions"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "integrations.api.authentication.TokenScopePermission",
+        "core.api.permissions.ModelPermissions",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
     ],
@@ -260,11 +264,15 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "integrations.api.throttling.UserRateThrottle",
+        "integrations.api.throttling.ApiTokenRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/min"),
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
+        # per API token: read/write tokens, and integration tokens (monitoring bursts)
+        "token": env.str("API_THROTTLE_TOKEN", default="600/min"),
+        "integration": env.str("API_THROTTLE_INTEGRATION", default="60000/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -285,6 +293,8 @@ SPECTACULAR_SETTINGS = {
         "IncidentStateEnum": "incidents.choices.IncidentState",
         "ProblemStateEnum": "problems.choices.ProblemState",
         "ChangeStateEnum": "changes.choices.ChangeState",
+        "TokenKindEnum": "integrations.models.TokenKind",
+        "TokenScopeEnum": "integrations.models.TokenScope",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
