@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PROD_ENV := DEBUG=false SECRET_KEY=lint-only-$(shell printf '%050d' 0)-long-enough \
 	ALLOWED_HOSTS=desk.example.com DATABASE_URL=sqlite:///var/lint.sqlite3
 
-.PHONY: run test test-fast lint venv browser messages clean
+.PHONY: run test test-fast lint venv browser mailserver messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium; }
 
-test: $(STAMP) browser
+# Debian's dovecot for the inbound-mail tests (a real IMAP server on loopback).
+mailserver:
+	@{ command -v dovecot || test -x /usr/sbin/dovecot; } >/dev/null 2>&1 || { $(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends dovecot-imapd; }
+
+test: $(STAMP) browser mailserver
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -1,8 +1,10 @@
-"""Webhook tasks: fan-out of events and delivery with exponential back-off. Thin by rule."""
+"""Integration tasks: webhook fan-out and delivery with back-off, inbound mail. Thin by rule."""
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 
+from integrations.mailin import mail_fetch
 from integrations.services import webhook_deliver, webhook_fan_out
 
 MAX_RETRIES = 8
@@ -37,3 +39,19 @@ def deliver_webhook(self, *, delivery_id: int, **kwargs) -> bool:
     if self.request.retries < MAX_RETRIES and not self.request.is_eager:
         raise self.retry(countdown=2 ** (self.request.retries + 1))
     return False
+
+
+@shared_task(
+    name="integrations.fetch_mail",
+    acks_late=True,
+    soft_time_limit=240,
+    time_limit=300,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def fetch_mail(**kwargs) -> str:
+    """Read the inbound mailbox (MAILIN_URL) once; each message is processed once."""
+    if not settings.MAILIN_URL:
+        return "not configured"
+    return str(mail_fetch(url=settings.MAILIN_URL))

@@ -417,3 +417,17 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # --- Problem management ---------------------------------------------------------------------
 PROBLEM_DETECTION_MIN_INCIDENTS = _setting("PROBLEM_DETECTION_MIN_INCIDENTS", int, 5)
 PROBLEM_DETECTION_WINDOW_DAYS = _setting("PROBLEM_DETECTION_WINDOW_DAYS", int, 7)
+
+# --- Integrations: inbound e-mail and TMF621 ------------------------------------------------
+# imap://user:pass@host:143/INBOX[?move_to=Done], imaps://…, or maildir:///path; empty: off.
+MAILIN_URL = env.str("MAILIN_URL", default="")
+MAILIN_SERVICE = env.str("MAILIN_SERVICE", default="")  # the service mailed incidents are on
+MAILIN_UNKNOWN_SENDERS = env.str("MAILIN_UNKNOWN_SENDERS", default="create")  # or "ignore"
+MAILIN_OWN_ADDRESSES = env.list("MAILIN_OWN_ADDRESSES", default=[])  # besides DEFAULT_FROM_EMAIL
+if MAILIN_URL:
+    CELERY_BEAT_SCHEDULE["integrations.fetch_mail"] = {
+        "task": "integrations.fetch_mail",
+        "schedule": float(_setting("MAILIN_INTERVAL", int, 60)),
+    }
+# TMF621: the service a trouble ticket is logged on when it names none (empty: required).
+TMF621_DEFAULT_SERVICE = env.str("TMF621_DEFAULT_SERVICE", default="")

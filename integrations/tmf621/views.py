@@ -16,10 +16,11 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from core.exceptions import DomainError, VersionConflict
@@ -129,9 +130,20 @@ def _etag(incident: Incident) -> str:
 
 @extend_schema(exclude=True)  # documented by the TMF621 specification itself
 class TroubleTicketBase(APIView):
-    permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, MergePatchJSONParser]
     renderer_classes = [JSONRenderer]
+
+    def get_permissions(self):
+        # The project's default gates (API token scopes) apply here too; model permissions
+        # are the incident services' business (a requester may open and follow tickets).
+        return [
+            IsAuthenticated(),
+            *(
+                permission()
+                for permission in api_settings.DEFAULT_PERMISSION_CLASSES
+                if not issubclass(permission, DjangoModelPermissions)
+            ),
+        ]
 
     def get_exception_handler(self):
         return tmf_exception_handler

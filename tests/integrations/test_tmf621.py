@@ -391,3 +391,21 @@ def test_requesters_may_not_edit_fields(api_client, people, service, validate):
     response = client.patch(BASE + "/" + number, {"note": [{"text": "More detail"}]}, format="json")
     assert response.status_code == 200
     assert validate(response.json())["note"][0]["text"] == "More detail"
+
+
+def test_bearer_tokens_keep_their_scope(people, service, validate):
+    from rest_framework.test import APIClient
+
+    from integrations.services import token_create
+
+    _read, read_secret = token_create(actor=people["agent"], name="carrier ro", scope="read")
+    _write, write_secret = token_create(actor=people["agent"], name="carrier rw", scope="write")
+    reader, writer = APIClient(), APIClient()
+    reader.credentials(HTTP_AUTHORIZATION="Bearer " + read_secret)
+    writer.credentials(HTTP_AUTHORIZATION="Bearer " + write_secret)
+    assert writer.post(BASE, _new_ticket(), format="json").status_code == 201
+    assert reader.get(BASE).status_code == 200
+    response = reader.post(BASE, _new_ticket(), format="json")
+    assert response.status_code == 403
+    validate(response.json(), "Error")
+    assert Incident.objects.count() == 1

@@ -1,0 +1,390 @@
+"""Inbound e-mail through a real IMAP server (Debian's dovecot on loopback) and a Maildir."""
+
+import imaplib
+import mailbox
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from email.message import EmailMessage
+from email.utils import make_msgid
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from catalog.choices import Role
+from incidents.models import Incident
+from integrations.mailin import mail_fetch
+from integrations.tasks import fetch_mail
+from tests.conftest import make_user, run_task
+from tests.factories import ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _config(root: Path, port: int) -> str:
+    if os.geteuid() == 0:  # dovecot refuses to run its processes as root
+        internal, login, uid = "dovecot", "dovenull", "dovecot"
+        gid = "dovecot"
+    else:
+        me = pwd.getpwuid(os.geteuid()).pw_name
+        internal = login = uid = me
+        gid = str(os.getegid())
+    return "\n".join(
+        [
+            "protocols = imap",
+            "listen = 127.0.0.1",
+            "base_dir = {r}/run".format(r=root),
+            "state_dir = {r}/state".format(r=root),
+            "log_path = {r}/dovecot.log".format(r=root),
+            "ssl = no",
+            "disable_plaintext_auth = no",
+            "auth_mechanisms = plain login",
+            "default_internal_user = " + internal,
+            "default_login_user = " + login,
+            "first_valid_uid = 0",
+            "passdb {",
+            "  driver = passwd-file",
+            "  args = scheme=PLAIN username_format=%u {r}/passwd".format(r=root),
+            "}",
+            "userdb {",
+            "  driver = static",
+            "  args = uid={u} gid={g} home={r}/home/%u".format(u=uid, g=gid, r=root),
+            "}",
+            "mail_location = maildir:{r}/mail/%u".format(r=root),
+            "service imap-login {",
+            "  chroot =",
+            "  inet_listener imap {",
+            "    address = 127.0.0.1",
+            "    port = {p}".format(p=port),
+            "  }",
+            "  inet_listener imaps {",
+            "    port = 0",
+            "  }",
+            "}",
+            "service anvil {",
+            "  chroot =",
+            "}",
+            "",
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def imap_server():
+    """A dovecot IMAP server on a free loopback port; yields its URL parts."""
+    if not os.path.exists(DOVECOT):
+        pytest.fail(
+            "dovecot is not installed: run `make mailserver` (apt-get install dovecot-imapd)"
+        )
+    root = Path(tempfile.mkdtemp(prefix="desk-dovecot-"))
+    root.chmod(0o755)
+    for sub in ("run", "state", "mail", "home"):
+        (root / sub).mkdir()
+    (root / "passwd").write_text("desk:{PLAIN}s3cret\n")
+    if os.geteuid() == 0:
+        for sub in ("mail", "home"):
+            shutil.chown(root / sub, "dovecot", "dovecot")
+    port = _free_port()
+    (root / "dovecot.conf").write_text(_config(root, port))
+    process = subprocess.Popen(  # noqa: S603 - a fixed binary and our own config
+        [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
+                process.kill()
+                pytest.fail(
+                    "dovecot did not start: {o} {log}".format(o=process.stdout.read(), log=log)
+                )
+            time.sleep(0.1)
+    yield {"host": "127.0.0.1", "port": port, "user": "desk", "password": "s3cret", "root": root}
+    process.terminate()
+    process.wait(timeout=10)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def imap(imap_server):
+    """A logged-in client on an emptied INBOX, and the desk's URL for it."""
+    conn = imaplib.IMAP4(imap_server["host"], imap_server["port"])
+    conn.login(imap_server["user"], imap_server["password"])
+    for folder in ("INBOX", "Processed"):
+        status, count = conn.select(folder)
+        if status == "OK" and int(count[0]) > 0:
+            conn.store("1:*", "+FLAGS", "(\\Deleted)")
+            conn.expunge()
+    conn.select("INBOX")
+    conn.url = "imap://desk:s3cret@127.0.0.1:{p}/INBOX".format(p=imap_server["port"])
+    yield conn
+    conn.logout()
+
+
+@pytest.fixture
+def desk(settings, db):
+    service = ServiceFactory(name="Workplace devices")
+    settings.MAILIN_SERVICE = service.name
+    settings.DEFAULT_FROM_EMAIL = "Service desk <desk@example.com>"
+    return {
+        "service": service,
+        "caller": make_user("anna", Role.REQUESTER, email="anna@example.com"),
+        "agent": make_user("erik", Role.AGENT, email="erik@example.com"),
+        "stranger": make_user("mallory", Role.REQUESTER, email="mallory@example.com"),
+    }
+
+
+def mail(
+    sender="Anna Berg <anna@example.com>",
+    subject="Printer on floor 3 jams",
+    body="It jams on every page.\n",
+    **headers,
+):
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "desk@example.com"
+    msg["Subject"] = subject
+    msg["Message-ID"] = headers.pop("message_id", None) or make_msgid(domain="example.com")
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.set_content(body)
+    return msg
+
+
+def deliver(conn, *messages):
+    for msg in messages:
+        status, _data = conn.append("INBOX", None, None, msg.as_bytes())
+        assert status == "OK"
+
+
+def unseen(conn, folder="INBOX"):
+    conn.select(folder)
+    return conn.uid("SEARCH", None, "UNSEEN")[1][0].split()
+
+
+def fetch(url):
+    out = StringIO()
+    call_command("fetch_mail", url=url, stdout=out)
+    return out.getvalue()
+
+
+def test_a_new_mail_opens_an_incident_with_its_attachment(imap, desk):
+    msg = mail()
+    msg.add_attachment(PNG, maintype="image", subtype="png", filename="jam.png")
+    deliver(imap, msg)
+    output = fetch(imap.url)
+    assert "created: 1" in output
+    incident = Incident.objects.get()
+    assert incident.caller == desk["caller"]
+    assert incident.title == "Printer on floor 3 jams"
+    assert incident.description == "It jams on every page."
+    assert incident.contact_channel == "email"
+    assert incident.service == desk["service"]
+    attachment = incident.attachments.get()
+    assert (attachment.original_name, attachment.content_type) == ("jam.png", "image/png")
+    assert attachment.uploaded_by == desk["caller"]
+    assert unseen(imap) == []  # flagged \Seen on the server
+
+
+def test_an_unknown_sender_becomes_a_requester_who_cannot_log_in(imap, desk):
+    deliver(imap, mail(sender="Per Persson <per@example.org>"))
+    fetch(imap.url)
+    incident = Incident.objects.get()
+    assert incident.caller.email == "per@example.org"
+    assert (incident.caller.first_name, incident.caller.last_name) == ("Per", "Persson")
+    assert not incident.caller.has_usable_password()
+    assert incident.caller.groups.filter(name=Role.REQUESTER).exists()
+
+
+def test_unknown_senders_can_be_ignored(imap, desk, settings):
+    settings.MAILIN_UNKNOWN_SENDERS = "ignore"
+    deliver(imap, mail(sender="per@example.org"))
+    assert "ignored: 1" in fetch(imap.url)
+    assert not Incident.objects.exists()
+
+
+def test_html_mail_is_reduced_to_text(imap, desk):
+    msg = EmailMessage()
+    msg["From"] = "anna@example.com"
+    msg["Subject"] = "=?utf-8?q?Sk=C3=A4rmen_=C3=A4r_svart?="
+    msg["Message-ID"] = make_msgid()
+    msg.set_content(
+        "<html><head><style>p{color:red}</style></head><body><p>Screen is <b>black</b></p>"
+        "<script>alert('x')</script><p>since 08:00 &amp; blinking</p></body></html>",
+        subtype="html",
+    )
+    deliver(imap, msg)
+    fetch(imap.url)
+    incident = Incident.objects.get()
+    assert incident.title == "Skärmen är svart"
+    assert incident.description == "Screen is black\nsince 08:00 & blinking"
+
+
+def test_replies_become_public_comments_only_from_people_on_the_ticket(imap, desk):
+    deliver(imap, mail())
+    fetch(imap.url)
+    incident = Incident.objects.get()
+    reply = mail(
+        subject="RE: [{n}] Printer on floor 3 jams".format(n=incident.number),
+        body="It works after the restart.\n\nOn Mon, Anna wrote:\n> It jams on every page.\n",
+    )
+    from_agent = mail(
+        sender="erik@example.com", subject="Re: " + incident.number, body="Toner replaced."
+    )
+    from_stranger = mail(
+        sender="mallory@example.com", subject="Re: " + incident.number, body="Close it now"
+    )
+    deliver(imap, reply, from_agent, from_stranger)
+    output = fetch(imap.url)
+    assert "commented: 2" in output
+    assert "created: 1" in output
+    comments = list(
+        incident.comments.order_by("pk").values_list("author__username", "kind", "body")
+    )
+    assert comments == [
+        ("anna", "comment", "It works after the restart."),
+        ("erik", "comment", "Toner replaced."),
+    ]
+    other = Incident.objects.exclude(pk=incident.pk).get()
+    assert other.caller == desk["stranger"]
+    assert other.description == "Close it now"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Auto_Submitted": "auto-replied"},
+        {"X_Autoreply": "yes"},
+        {"Precedence": "bulk"},
+        {"Precedence": "list"},
+        {"sender": "MAILER-DAEMON@example.com"},
+        {"sender": "Service desk <desk@example.com>"},  # our own notification: a loop
+        {"X_Loop": "desk@example.com"},
+    ],
+)
+def test_auto_replies_and_loops_are_ignored(imap, desk, headers):
+    deliver(imap, mail(**headers))
+    assert "ignored: 1" in fetch(imap.url)
+    assert not Incident.objects.exists()
+    assert unseen(imap) == []
+
+
+def test_auto_submitted_no_is_a_person(imap, desk):
+    deliver(imap, mail(Auto_Submitted="no"))
+    assert "created: 1" in fetch(imap.url)
+
+
+def test_each_message_is_processed_once(imap, desk):
+    twin = mail(message_id="<same-123@example.com>")
+    deliver(imap, twin, twin)  # delivered twice (a retrying relay)
+    output = fetch(imap.url)
+    assert "created: 1" in output
+    assert "duplicate: 1" in output
+    imap.select("INBOX")
+    imap.store("1:*", "-FLAGS", "(\\Seen)")  # as if the flags were lost before a crash
+    assert "duplicate: 2" in fetch(imap.url)
+    assert Incident.objects.count() == 1
+
+
+def test_processed_mail_can_be_moved_to_a_folder(imap, desk):
+    deliver(imap, mail(), mail())
+    fetch(imap.url + "?move_to=Processed")
+    assert Incident.objects.count() == 2
+    imap.select("INBOX")
+    assert imap.uid("SEARCH", None, "ALL")[1][0].split() == []
+    imap.select("Processed")
+    assert len(imap.uid("SEARCH", None, "SEEN")[1][0].split()) == 2
+
+
+def test_a_refused_attachment_becomes_a_work_note(imap, desk):
+    msg = mail()
+    msg.add_attachment(
+        b"MZ\x90\x00" + b"\x00" * 4000,
+        maintype="application",
+        subtype="octet-stream",
+        filename="setup.exe",
+    )
+    deliver(imap, msg)
+    fetch(imap.url)
+    incident = Incident.objects.get()
+    assert not incident.attachments.exists()
+    note = incident.comments.get()
+    assert note.kind == "work_note"
+    assert "setup.exe" in note.body
+
+
+def test_the_celery_task_reads_the_configured_mailbox(imap, desk, settings):
+    deliver(imap, mail())
+    settings.MAILIN_URL = imap.url
+    assert run_task(fetch_mail) == "created: 1, commented: 0, duplicate: 0, ignored: 0, failed: 0"
+    assert run_task(fetch_mail).startswith("created: 0")  # twice: nothing more
+    settings.MAILIN_URL = ""
+    assert run_task(fetch_mail) == "not configured"
+
+
+def test_bad_mailbox_or_configuration_is_a_clear_error(imap, imap_server, desk, settings):
+    deliver(imap, mail())
+    with pytest.raises(CommandError, match="IMAP"):
+        fetch("imap://desk:wrong@127.0.0.1:{p}/INBOX".format(p=imap_server["port"]))
+    with pytest.raises(CommandError, match="unsupported"):
+        fetch("pop3://x@y/")
+    settings.MAILIN_SERVICE = "No such service"
+    with pytest.raises(CommandError, match="MAILIN_SERVICE"):
+        fetch(imap.url)
+    assert len(unseen(imap)) == 1  # nothing consumed
+    assert not Incident.objects.exists()
+
+
+def test_a_local_maildir(tmp_path, desk):
+    box = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    box.add(mailbox.MaildirMessage(mail().as_bytes()))
+    seen = mailbox.MaildirMessage(mail(subject="old").as_bytes())
+    seen.set_subdir("cur")
+    seen.add_flag("S")
+    box.add(seen)
+    url = "maildir://" + str(tmp_path / "Maildir")
+    summary = mail_fetch(url=url)
+    assert summary.count("created") == 1
+    assert Incident.objects.get().title == "Printer on floor 3 jams"
+    assert all("S" in box.get_message(k).get_flags() for k in box.iterkeys())
+    assert not list((tmp_path / "Maildir" / "new").iterdir())
+    assert mail_fetch(url=url).outcomes == []
+
+
+def test_beat_reads_the_mailbox_only_when_one_is_configured():
+    import subprocess
+    import sys
+
+    code = (
+        "import django, os; django.setup(); from django.conf import settings; "
+        "print(settings.CELERY_BEAT_SCHEDULE.get('integrations.fetch_mail'))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "itsm.settings"}
+    env.pop("MAILIN_URL", None)
+    run = {"env": env, "capture_output": True, "text": True, "check": True}
+    off = subprocess.run([sys.executable, "-c", code], **run)  # noqa: S603
+    assert off.stdout.strip() == "None"
+    env.update(MAILIN_URL="maildir:///var/mail/desk", MAILIN_INTERVAL="30")
+    on = subprocess.run([sys.executable, "-c", code], **run)  # noqa: S603
+    assert "'schedule': 30.0" in on.stdout
+    assert "'task': 'integrations.fetch_mail'" in on.stdout
