@@ -57,3 +57,39 @@ class SupportGroupForm(VersionedForm):
         model = SupportGroup
         fields = ["name", "description", "email", "manager", "members", "is_active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+
+
+class CatalogImportForm(forms.Form):
+    """A CSV file of one catalog kind, optionally checked without saving."""
+
+    kind = forms.ChoiceField(
+        label=_("What the file holds"),
+        choices=[
+            ("groups", _("Support groups")),
+            ("services", _("Services")),
+            ("cis", _("Configuration items")),
+        ],
+        help_text=_(
+            "Import groups first, then services, then CIs: each refers to the ones before."
+        ),
+    )
+    file = forms.FileField(
+        label=_("CSV file"), help_text=_("UTF-8, comma-separated, with the export's header.")
+    )
+    dry_run = forms.BooleanField(
+        label=_("Check only (save nothing)"), required=False, initial=False
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than {mb} MB.").format(mb=IMPORT_MAX_BYTES // 1024 // 1024)
+            )
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The file is not UTF-8 text.")) from None

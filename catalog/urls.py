@@ -17,4 +17,6 @@ urlpatterns = [
     path("groups/add/", views.SupportGroupEditView.as_view(), name="supportgroup_create"),
     path("groups/<int:pk>/", views.SupportGroupDetailView.as_view(), name="supportgroup_detail"),
     path("groups/<int:pk>/edit/", views.SupportGroupEditView.as_view(), name="supportgroup_edit"),
+    path("export/<slug:kind>.csv", views.CatalogExportView.as_view(), name="catalog_export"),
+    path("import/", views.CatalogImportView.as_view(), name="catalog_import"),
 ]

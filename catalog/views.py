@@ -1,11 +1,19 @@
-"""Catalog pages for staff: list, detail, create and edit of services, CIs and groups."""
+"""Catalog pages for staff: list, detail, create and edit of services, CIs and groups; CSV
+export and import."""
 
+from django.contrib import messages
+from django.http import Http404, HttpResponse
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView
 
 from catalog import selectors, services
+from catalog.csv_format import COLUMNS, KINDS, csv_render
 from catalog.filters import ConfigurationItemFilterSet, ServiceFilterSet, SupportGroupFilterSet
-from catalog.forms import ConfigurationItemForm, ServiceForm, SupportGroupForm
-from core.views import ObjectDetailView, ObjectEditView, ObjectListView
+from catalog.forms import CatalogImportForm, ConfigurationItemForm, ServiceForm, SupportGroupForm
+from core.exceptions import DomainError
+from core.views import ObjectDetailView, ObjectEditView, ObjectListView, StaffRequiredMixin
 
 
 class ServiceListView(ObjectListView):
@@ -132,4 +140,66 @@ class SupportGroupEditView(ObjectEditView):
     def update(self, obj, expected_version, data):
         return services.support_group_update(
             actor=self.request.user, group_id=obj.pk, expected_version=expected_version, data=data
+        )
+
+
+_KIND_MODELS = {"groups": "supportgroup", "services": "service", "cis": "configurationitem"}
+
+
+class CatalogExportView(StaffRequiredMixin, View):
+    """One catalog kind as CSV (formula cells neutralised), for whoever may view it."""
+
+    def get_permission_required(self):
+        kind = self.kwargs["kind"]
+        if kind not in _KIND_MODELS:
+            raise Http404
+        return ["catalog.view_{m}".format(m=_KIND_MODELS[kind])]
+
+    def get(self, request, kind):
+        body = csv_render(COLUMNS[kind], selectors.catalog_export_rows(kind=kind))
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="catalog-{kind}.csv"'.format(
+            kind=kind
+        )
+        return response
+
+
+class CatalogImportView(StaffRequiredMixin, FormView):
+    """Upload a CSV of groups, services or CIs; show the row-by-row report."""
+
+    form_class = CatalogImportForm
+    template_name = "catalog/catalog_import.html"
+
+    def has_permission(self):
+        user = self.request.user
+        return any(services.catalog_import_permitted(actor=user, kind=kind) for kind in KINDS)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        labels = dict(CatalogImportForm.base_fields["kind"].choices)
+        context["columns"] = [(kind, labels[kind], ", ".join(COLUMNS[kind])) for kind in KINDS]
+        return context
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            report = services.catalog_import(
+                actor=self.request.user,
+                kind=data["kind"],
+                text=data["file"],
+                dry_run=data["dry_run"],
+            )
+        except DomainError as err:
+            form.add_error("kind", err.message)
+            return self.form_invalid(form)
+        if report.ok and not report.dry_run:
+            messages.success(
+                self.request,
+                _("Imported: {c} created, {u} updated, {n} unchanged.").format(
+                    c=report.created, u=report.updated, n=report.unchanged
+                ),
+            )
+        status = 200 if report.ok else 422
+        return self.render_to_response(
+            self.get_context_data(form=form, report=report), status=status
         )
