@@ -5,8 +5,7 @@ transaction ends; concurrent creators queue on it. If the caller rolls back, the
 never seen by anyone and the next creator gets it.
 """
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from core.models import NumberSequence
 
@@ -15,8 +14,13 @@ NUMBER_WIDTH = 7
 
 def number_next(*, kind: str) -> str:
     """Return the next number for `kind` (e.g. "INC" → "INC0000001")."""
-    with transaction.atomic():
-        NumberSequence.objects.get_or_create(kind=kind)
-        NumberSequence.objects.filter(kind=kind).update(last=F("last") + 1)
-        value = NumberSequence.objects.values_list("last", flat=True).get(kind=kind)
-    return "{kind}{value:0{width}d}".format(kind=kind, value=value, width=NUMBER_WIDTH)
+    sql = "UPDATE core_numbersequence SET last = last + 1 WHERE kind = %s RETURNING last"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [kind])  # one statement: bump and read under the row lock
+        row = cursor.fetchone()
+        if row is None:  # the kind's first number ever
+            with transaction.atomic():
+                NumberSequence.objects.get_or_create(kind=kind)
+            cursor.execute(sql, [kind])
+            row = cursor.fetchone()
+    return "{kind}{value:0{width}d}".format(kind=kind, value=row[0], width=NUMBER_WIDTH)

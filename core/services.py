@@ -67,3 +67,14 @@ def version_bump(obj: M, changed: list[str], *, touched: bool = False) -> None:
     # written by save() then carries the new version too.
     obj.version += 1  # type: ignore[attr-defined]
     obj.save(update_fields=sorted({*changed, "version", "updated_at"}))
+
+
+def loaded_relations(obj: models.Model) -> list[str]:
+    """The foreign keys of `obj` set from loaded instances. Model.full_clean() re-SELECTs
+    each foreign key to prove it exists; for these, loading them proved it (and the
+    database's constraint still guards the rest). Pass them to full_clean(exclude=...)."""
+    return [
+        field.name
+        for field in obj._meta.concrete_fields
+        if field.many_to_one and field.is_cached(obj) and getattr(obj, field.name) is not None
+    ]

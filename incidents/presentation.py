@@ -1,12 +1,19 @@
 """Read-side helpers for pages and the API: SLA figures right now, and the merged timeline."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
 
+from core.templatetags.core_tags import duration
 from core.timeline import TimelineEntry, timeline_build
+from incidents.choices import IncidentState, Priority
 from incidents.clock import elapsed_now
 from incidents.models import Incident
 from sla.models import SlaPolicy
@@ -74,3 +81,75 @@ def incident_timeline(incident: Incident, history: list[Any]) -> list[TimelineEn
         history=history,
         comments=incident.comments.all(),
     )
+
+
+def sla_html(sla: SlaView) -> str:
+    """The SLA badge: a bar, the time left (or over) and the % elapsed; safe HTML."""
+    if sla.percent is None:
+        return format_html('<span class="sla sla-none">{}</span>', _("No SLA"))
+    if sla.state == "paused":
+        text = _("Paused")
+    elif sla.state == "met":
+        text = _("Met")
+    elif sla.state == "breached_met":
+        text = _("Late")
+    elif sla.state == "breached":
+        text = _("%(t)s over") % {"t": duration(sla.remaining, "abs")}
+    else:
+        text = _("%(t)s left") % {"t": duration(sla.remaining)}
+    title = (
+        "{due} {at}".format(due=_("Due"), at=localtime(sla.due_at).strftime("%Y-%m-%d %H:%M"))
+        if sla.due_at
+        else ""
+    )
+    return format_html(
+        '<span class="sla sla-{}" title="{}"><span class="sla-bar" aria-hidden="true">'
+        '<span style="width: {}%"></span></span> {} <span class="muted">({} %)</span></span>',
+        sla.state,
+        title,
+        min(sla.percent, 100),
+        text,
+        sla.percent,
+    )
+
+
+def queue_rows_html(incidents: Iterable[Incident], now: datetime) -> list[str]:
+    """The queue table's rows as safe HTML, built in Python: a template include per row
+    cost most of the page's time (bench/README.md has the figures)."""
+    url = reverse("incidents:incident_detail", args=["INC0000000"])[: -len("INC0000000/")]
+    major = format_html(' <span class="badge crit-1">{}</span>', _("Major"))
+    # Model.get_FOO_display() hashes every lazy label on each call: translate once here.
+    priorities = {value: str(label) for value, label in Priority.choices}
+    states = {value: str(label) for value, label in IncidentState.choices}
+    select = _("Select %(n)s")
+    rows = []
+    for incident in incidents:
+        if incident.assignee_id:
+            assignee = incident.assignee
+            who = escape(assignee.get_full_name() or assignee.username)
+        else:
+            group = incident.assignment_group.name if incident.assignment_group_id else "—"
+            who = format_html('<span class="muted">{}</span>', group)
+        rows.append(
+            format_html(
+                '<tr><td><input type="checkbox" name="incidents" value="{n}" aria-label="{sel}">'
+                '</td><td><a href="{url}{n}/">{n}</a>{major}</td><td>{title}</td>'
+                '<td><span class="badge prio-{p}">{pd}</span></td>'
+                '<td><span class="badge state-{s}">{sd}</span></td><td>{service}</td>'
+                "<td>{who}</td><td>{sla}</td><td>{opened}</td></tr>",
+                n=incident.number,
+                sel=select % {"n": incident.number},
+                url=url,
+                major=major if incident.is_major else "",
+                title=incident.title,
+                p=incident.priority,
+                pd=priorities.get(incident.priority, incident.priority),
+                s=incident.state,
+                sd=states.get(incident.state, incident.state),
+                service=incident.service.name,
+                who=who,
+                sla=sla_html(sla_view(incident, now)),
+                opened=localtime(incident.opened_at).strftime("%Y-%m-%d %H:%M"),
+            )
+        )
+    return rows

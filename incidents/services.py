@@ -21,7 +21,7 @@ from core.exceptions import DomainError, PermissionDenied
 from core.models import TimelineKind
 from core.numbering import number_next
 from core.outbox import outbox_enqueue
-from core.services import fields_apply, locked_get, record_lock, version_bump
+from core.services import fields_apply, loaded_relations, locked_get, record_lock, version_bump
 from incidents.choices import ContactChannel, IncidentState, priority_for
 from incidents.clock import SlaResult, Snapshot, Targets, sla_fold
 from incidents.constants import AUTO_CLOSE_DAYS, NUMBER_PREFIX
@@ -189,7 +189,7 @@ def incident_create(*, actor: Any, data: dict[str, Any], now: datetime | None = 
         incident.responded_at = now
     _parent_check(incident, incident.parent)
     # The database enforces the check constraints; skip their SELECT round trips here.
-    incident.full_clean(exclude=["number"], validate_constraints=False)
+    incident.full_clean(exclude=["number", *loaded_relations(incident)], validate_constraints=False)
     incident.number = number_next(kind=NUMBER_PREFIX)
     incident._history_user = actor
     incident._history_date = now

@@ -33,7 +33,7 @@ from incidents.forms import (
 )
 from incidents.models import IncidentAttachment
 from incidents.panels import incident_form_hints, incident_panels
-from incidents.presentation import incident_timeline, sla_view
+from incidents.presentation import incident_timeline, queue_rows_html, sla_view
 from incidents.workflow import CALLER_TRANSITIONS, INCIDENT_WORKFLOW
 
 QUEUES = {
@@ -69,8 +69,7 @@ class IncidentListView(ObjectListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        now = timezone.now()
-        context["rows"] = [(i, sla_view(i, now)) for i in context["object_list"]]
+        context["rows"] = queue_rows_html(context["object_list"], timezone.now())
         context["queues"] = QUEUES
         context["queue"] = self.queue
         context["bulk_form"] = BulkForm()
@@ -95,7 +94,7 @@ class IncidentExportView(IncidentListView):
     )
 
     def get(self, request, *args, **kwargs):
-        queryset = self.get_queryset()
+        queryset = self.get_queryset().select_related("caller")
 
         class Echo:
             def write(self, value):

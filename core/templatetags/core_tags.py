@@ -1,7 +1,9 @@
 """Template helpers: Markdown rendering, query-string edits for list pages."""
 
-from django import template
+from django import forms, template
+from django.forms.utils import flatatt
 from django.http import QueryDict
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from core.markdown import markdown_render
@@ -43,3 +45,39 @@ def duration(value, mode: str = "") -> str:
     if hours:
         return "{s}{h} h {m:02d} min".format(s=sign, h=hours, m=minutes)
     return "{s}{m} min".format(s=sign, m=minutes)
+
+
+_PLAIN_SELECTS = (forms.Select, forms.SelectMultiple)
+
+
+@register.filter
+def widget(bound: forms.BoundField) -> str:
+    """{{ field|widget }}: a select rendered straight from its choices (Django's widget
+    templates render each option through the template engine: most of a list page's
+    time with a few hundred options); any other field as Django renders it."""
+    select = bound.field.widget
+    if type(select) not in _PLAIN_SELECTS or getattr(bound.field, "show_hidden_initial", False):
+        return str(bound)
+    value = bound.value()
+    values = value if isinstance(value, list | tuple) else [value]
+    if value is None and select.allow_multiple_selected:
+        values = []
+    selected = {"" if v is None else str(v) for v in values}
+    options = []
+    for option_value, label in bound.field.choices:
+        if isinstance(label, list | tuple):  # option groups: leave them to Django
+            return str(bound)
+        option_value = "" if option_value is None else str(option_value)
+        options.append((option_value, " selected" if option_value in selected else "", label))
+    # As BoundField.as_widget() and Select.get_context() build them.
+    attrs = bound.build_widget_attrs({}, select)
+    if bound.auto_id and "id" not in select.attrs:
+        attrs.setdefault("id", bound.auto_id)
+    attrs = {"name": bound.html_name, **select.build_attrs(select.attrs, attrs)}
+    if select.allow_multiple_selected:
+        attrs["multiple"] = True
+    return format_html(
+        "<select{}>{}</select>",
+        flatatt(attrs),
+        format_html_join("", '<option value="{}"{}>{}</option>', options),
+    )

@@ -170,3 +170,41 @@ class TestCommentsAndHistory:
         assert [r["state"] for r in rows] == ["new", "in_progress"]
         assert api_client(requester).get(detail(number, "history/")).status_code == 403
         assert api_client(agent).post(detail(number, "history/"), {}).status_code == 405
+
+
+class TestRepresentation:
+    def test_written_out_representation_equals_drf_rendering(self, api_client, agent, manager):
+        """The list's hand-written to_representation must say what the declared fields say,
+        for every shape of incident: with and without SLA, assignee, group, parent; resolved."""
+        from rest_framework import serializers
+
+        from incidents import selectors
+        from incidents.api.serializers import IncidentOutputSerializer
+        from tests.factories import SlaPolicyFactory
+
+        group = SupportGroupFactory(name="Desk")
+        group.members.add(agent)
+        with_sla = ServiceFactory(support_group=group, sla_policy=SlaPolicyFactory())
+        client = api_client(agent)
+        parent = create(client, with_sla, impact=1, urgency=1).json()
+        child = create(client, with_sla, parent=parent["number"])
+        number = child.json()["number"]
+        response = client.post(
+            detail(number, "transitions/resolve/"),
+            {"resolution_code": "workaround", "resolution_notes": "Restarted."},
+            format="json",
+            HTTP_IF_MATCH=child["ETag"],
+        )
+        assert response.status_code == 200, response.content
+        IncidentFactory(assignment_group=None, caller=manager)  # no group, no SLA
+        rows = list(selectors.incident_list(actor=agent))
+        assert len(rows) == 3
+        serializer = IncidentOutputSerializer()
+        for incident in rows:
+            generic = serializers.ModelSerializer.to_representation(serializer, incident)
+            assert serializer.to_representation(incident) == dict(generic)
+        listed = client.get(URL).json()["results"]
+        by_number = {i["number"]: i for i in listed}
+        assert by_number[number]["parent"] == parent["number"]
+        assert by_number[number]["state"] == "resolved"
+        assert by_number[number]["sla"]["percent"] is not None

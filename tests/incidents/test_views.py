@@ -30,12 +30,28 @@ def test_queues_filter_what_they_promise(client, agent, service):
 
     def numbers(queue):
         response = client.get(reverse("incidents:incident_list") + "?queue=" + queue)
-        return {row[0].number for row in response.context["rows"]}
+        return {incident.number for incident in response.context["object_list"]}
 
     assert numbers("mine") == {mine.number}
     assert numbers("unassigned") == {unassigned.number}
     assert numbers("open") == {mine.number, unassigned.number}
     assert len(numbers("all")) == 3
+
+
+def test_queue_rows_show_the_fields_escaped(client, agent, service):
+    incident = IncidentFactory(
+        service=service, assignee=agent, state="on_hold", is_major=True, title="<b>x</b> & y"
+    )
+    client.force_login(agent)
+    html = client.get(reverse("incidents:incident_list") + "?queue=all").content.decode()
+    row = html[html.index('value="{n}"'.format(n=incident.number)) :].split("</tr>")[0]
+    assert '<a href="/incidents/{n}/">{n}</a>'.format(n=incident.number) in row
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; y" in row
+    assert "<b>x</b>" not in row
+    assert "On hold" in row
+    assert "Major" in row
+    assert 'class="badge prio-3"' in row
+    assert (agent.get_full_name() or agent.username) in row
 
 
 def test_search_finds_comments_too(client, agent, service):
@@ -46,7 +62,7 @@ def test_search_finds_comments_too(client, agent, service):
     IncidentFactory(service=service, title="Other")
     client.force_login(agent)
     response = client.get(reverse("incidents:incident_list") + "?queue=all&q=cartridge")
-    assert [r[0].number for r in response.context["rows"]] == [incident.number]
+    assert [i.number for i in response.context["object_list"]] == [incident.number]
 
 
 def test_detail_page_shows_timeline_and_only_allowed_buttons(client, agent, service):
@@ -184,3 +200,20 @@ def test_detail_page_of_an_auto_closed_incident_shows_the_system_as_actor(client
     page = client.get(incident.get_absolute_url())
     assert page.status_code == 200
     assert "System" in page.text
+
+
+def test_sla_badge_says_time_left_over_paused_or_none():
+    from datetime import timedelta
+
+    from incidents.presentation import SlaView, sla_html
+
+    assert "No SLA" in sla_html(SlaView("none", None, None, None))
+    running = sla_html(SlaView("running", None, 40, timedelta(hours=2, minutes=5)))
+    assert "2 h 05 min left" in running
+    assert "width: 40%" in running
+    assert "(40 %)" in running
+    over = sla_html(SlaView("breached", None, 130, timedelta(minutes=-30)))
+    assert "30 min over" in over
+    assert "width: 100%" in over
+    assert "sla-breached" in over
+    assert "Paused" in sla_html(SlaView("paused", None, 10, timedelta(hours=1)))
