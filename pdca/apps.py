@@ -36,3 +36,9 @@ class PdcaConfig(AppConfig):
         "manager": _MANAGE,
         "administrator": _MANAGE,
     }
+
+    def ready(self) -> None:
+        from incidents.panels import incident_panel_register
+        from pdca.panels import incident_pdca_panel
+
+        incident_panel_register(incident_pdca_panel)

@@ -261,6 +261,35 @@ CATALOGUE: dict[str, Kpi] = {
 }
 
 
+def kpi_records(
+    key: str, *, start: datetime, end: datetime, scope: KpiScope | None = None, aged_days: int = 30
+) -> QuerySet[Any]:
+    """The records a KPI's figure rests on (its sample: for a rate, the denominator), for the
+    drill-down from a figure to the records behind it."""
+    scope = scope or KpiScope()
+    if key in ("mttr_hours", "reopen_rate", "first_contact_resolution"):
+        return _resolved(start, end, scope)
+    if key in ("mttr_business_hours", "sla_compliance"):
+        return _resolved(start, end, scope).filter(resolution_target_seconds__isnull=False)
+    if key == "backlog":
+        return _open_at(end, scope)
+    if key == "aged_backlog":
+        return _open_at(end, scope).filter(opened_at__lt=end - timedelta(days=aged_days))
+    if key in ("change_success_rate", "change_failure_rate"):
+        return _closed_changes(start, end, scope)
+    if key == "problem_throughput":
+        return _problems(scope).filter(resolved_at__gte=start, resolved_at__lt=end)
+    if key == "known_errors_published":
+        return _problems(scope).filter(
+            known_error_published_at__gte=start, known_error_published_at__lt=end
+        )
+    if key == "recurring_incidents":
+        return _incidents(scope).filter(
+            opened_at__gte=start, opened_at__lt=end, problem_link__isnull=False
+        )
+    raise KeyError(key)
+
+
 MEAN_KPIS = ("mttr_hours", "mttr_business_hours")  # means of per-incident durations
 
 

@@ -51,6 +51,9 @@ class Strategy(TimeStampedModel, VersionedModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("pdca:strategy_edit", args=[self.pk])
+
 
 class Cycle(TimeStampedModel, VersionedModel):
     """A period (e.g. a quarter) under a strategy, reviewed every `review_days`."""
@@ -104,6 +107,9 @@ class Goal(TimeStampedModel, VersionedModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("pdca:goal_detail", args=[self.pk])
+
 
 class Review(models.Model):
     """Check: one measurement of a cycle's goals for one period; one per cycle and period."""
@@ -127,6 +133,9 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return "{c} @ {p:%Y-%m-%d}".format(c=self.cycle_id, p=self.period_start)
+
+    def get_absolute_url(self) -> str:
+        return reverse("pdca:review_print", args=[self.pk])
 
 
 class GoalSnapshot(models.Model):

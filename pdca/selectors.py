@@ -169,3 +169,37 @@ def review_list() -> QuerySet[Review]:
 
 def review_get(*, pk: int) -> Review | None:
     return review_list().filter(pk=pk).first()
+
+
+def action_register_recent() -> QuerySet[ImprovementAction]:
+    """The register's latest movements: open actions first by due date, then recent results."""
+    return action_list().exclude(status="cancelled").order_by("-updated_at", "-pk")
+
+
+def goal_detail(*, pk: int) -> Goal | None:
+    return (
+        Goal.objects.select_related("cycle", "cycle__strategy")
+        .prefetch_related(
+            "services",
+            Prefetch(
+                "snapshots",
+                queryset=GoalSnapshot.objects.select_related("review").order_by(
+                    "review__period_start", "pk"
+                ),
+            ),
+            Prefetch(
+                "actions",
+                queryset=ImprovementAction.objects.select_related("owner").order_by(
+                    "-created_at", "-pk"
+                ),
+            ),
+            Prefetch(
+                "strategic_items",
+                queryset=StrategicItem.objects.select_related("decided_by").order_by(
+                    "-raised_at", "-pk"
+                ),
+            ),
+        )
+        .filter(pk=pk)
+        .first()
+    )

@@ -539,7 +539,7 @@ def _record_model(kind: str):
 
 
 @transaction.atomic
-def strategic_triage(*, actor: Any, kind: str, record_id: int, reason: str) -> StrategicItem:
+def strategic_triage(*, actor: Any, kind: str, record: str | int, reason: str) -> StrategicItem:
     """Triage a record strategic with a reason: it joins the managers' strategic queue.
 
     Raises: permission_denied, not_found, reason_required, already_strategic."""
@@ -549,7 +549,7 @@ def strategic_triage(*, actor: Any, kind: str, record_id: int, reason: str) -> S
         raise DomainError(
             "reason_required", _("Say why this needs a strategic decision."), field="reason"
         )
-    record = record_lock(_record_model(kind).objects.all(), record_id)
+    record = record_lock(_record_model(kind).objects.all(), record)
     if StrategicItem.objects.filter(decided_at__isnull=True, **{kind: record}).exists():
         raise DomainError(
             "already_strategic", _("This record already waits in the strategic queue."), status=409
@@ -585,7 +585,7 @@ def strategic_decide(
     decision_invalid, goal_required."""
     permission_require(actor, "pdca.change_strategicitem")
     now = now or timezone.now()
-    item = locked_get(StrategicItem.objects.select_related("goal"), pk=item_id)
+    item = locked_get(StrategicItem.objects.all(), pk=item_id)
     if item.decided_at is not None:
         raise DomainError("already_decided", _("This item has already been decided."), status=409)
     if decision not in Decision.values:
@@ -828,13 +828,12 @@ def record_links_refresh(*, cycle_id: int, rebuild: bool = False) -> None:
 
 @transaction.atomic
 def record_cycle_set(
-    *, actor: Any, kind: str, record_id: int, cycle_id: int | None
+    *, actor: Any, kind: str, record: str | int, cycle_id: int | None
 ) -> RecordCycle | None:
     """A manager links a record to a cycle by hand (it stays), or with None returns it to the
     automatic link. Raises: permission_denied, not_found."""
     permission_require(actor, "pdca.change_recordcycle")
-    model = _record_model(kind)
-    record = record_lock(model.objects.all(), record_id)
+    record = record_lock(_record_model(kind).objects.all(), record)
     RecordCycle.objects.filter(**{kind: record}).delete()
     if cycle_id is None:
         cycle = cycle_covering(record)

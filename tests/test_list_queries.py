@@ -14,6 +14,7 @@ from tests.factories import (
     SlaPolicyFactory,
     SupportGroupFactory,
 )
+from tests.pdca.rows import PDCA_ROW_MAKERS
 
 pytestmark = pytest.mark.django_db
 
@@ -172,6 +173,7 @@ ROW_MAKERS = {
     "integrations:integration_list": _integration,
     "integrations-api:apitoken-list": _integration,
     "tmf621:troubleticket-list": _incident,
+    **PDCA_ROW_MAKERS,
 }
 NOT_LISTS = {"admin:app_list"}  # Django's admin index
 LISTS_NOT_NAMED_SO = {"incidents:portal"}

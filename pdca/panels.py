@@ -1,0 +1,37 @@
+"""The PDCA panel on the incident page: the cycle the incident counts towards (editable by
+managers) and triage to the strategic queue with a reason."""
+
+from typing import Any
+
+from pdca.forms import RecordCycleForm, TriageForm
+from pdca.models import RecordCycle, StrategicItem
+
+
+def incident_pdca_panel(incident: Any, user: Any) -> tuple[str, dict[str, Any]] | None:
+    can_triage = user.has_perm("pdca.add_strategicitem")
+    can_view = user.has_perm("pdca.view_recordcycle")
+    if not (can_triage or can_view):
+        return None
+    link = (
+        RecordCycle.objects.select_related("cycle", "cycle__strategy")
+        .filter(incident=incident)
+        .first()
+    )
+    open_item = StrategicItem.objects.filter(incident=incident, decided_at__isnull=True).first()
+    can_link = user.has_perm("pdca.change_recordcycle")
+    return (
+        "pdca/partials/incident_panel.html",
+        {
+            "link": link,
+            "open_item": open_item,
+            "can_triage": can_triage and open_item is None,
+            "can_view": can_view,
+            "triage_form": TriageForm(auto_id="pdca-%s"),
+            "cycle_form": RecordCycleForm(
+                initial={"cycle": link.cycle_id if link and link.manual else None},
+                auto_id="pdca-%s",
+            )
+            if can_link
+            else None,
+        },
+    )

@@ -1,0 +1,174 @@
+"""Records → cycles: every incident, problem and change is linked to the cycle whose period
+and scope cover it — automatically (set-based, constant queries), editable by hand — and
+cycles of the same scope may not overlap."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from changes.models import Change
+from pdca.models import RecordCycle, Strategy
+from pdca.services import (
+    cycle_create,
+    cycle_update,
+    record_cycle_set,
+    record_links_refresh,
+    review_run,
+)
+from problems.models import Problem
+from tests.factories import IncidentFactory, ServiceFactory, UserFactory
+
+TZ = ZoneInfo("Europe/Stockholm")
+
+
+def at(day, hour=12):
+    return dt.datetime(2026, 10, day, hour, tzinfo=TZ)
+
+
+@pytest.fixture
+def mail(db):
+    return ServiceFactory(name="Mail")
+
+
+@pytest.fixture
+def strategy(db, mail):
+    strategy = Strategy.objects.create(
+        name="Stable mail", vision="Mail just works.", owner=UserFactory(username="owner"),
+        horizon_start=dt.date(2026, 1, 1), horizon_end=dt.date(2027, 12, 31),
+    )  # fmt: skip
+    strategy.services.add(mail)
+    return strategy
+
+
+def cycle_data(strategy, start, end, name="Oct"):
+    return {"strategy": strategy, "name": name, "start": start, "end": end, "review_days": 7}
+
+
+@pytest.mark.django_db
+def test_a_new_cycle_links_the_records_its_period_and_scope_cover(strategy, mail, manager):
+    inside = IncidentFactory(service=mail, opened_at=at(10))
+    last_day = IncidentFactory(service=mail, opened_at=at(31, 23))
+    before = IncidentFactory(service=mail, opened_at=at(1))
+    other_service = IncidentFactory(opened_at=at(10))
+    problem = Problem.objects.create(
+        number="PRB0000001", title="Queue", service=mail, opened_by=manager, opened_at=at(12)
+    )
+    change = Change.objects.create(
+        number="CHG0000001", title="Patch", service=mail, opened_by=manager, opened_at=at(13)
+    )
+    cycle = cycle_create(
+        actor=manager, data=cycle_data(strategy, dt.date(2026, 10, 5), dt.date(2026, 10, 31))
+    )
+    linked = set(RecordCycle.objects.filter(cycle=cycle).values_list("incident_id", flat=True))
+    assert linked == {inside.pk, last_day.pk, None}
+    assert before.pk not in linked
+    assert other_service.pk not in linked
+    assert RecordCycle.objects.get(problem=problem).cycle == cycle
+    assert RecordCycle.objects.get(change=change).cycle == cycle
+
+
+@pytest.mark.django_db
+def test_linking_runs_in_constant_queries(strategy, mail, manager):
+    cycle = cycle_create(
+        actor=manager, data=cycle_data(strategy, dt.date(2026, 10, 5), dt.date(2026, 10, 31))
+    )
+    counts = []
+    for n in (2, 20):
+        for i in range(n):
+            IncidentFactory(service=mail, opened_at=at(6 + i % 20))
+        with CaptureQueriesContext(connection) as ctx:
+            record_links_refresh(cycle_id=cycle.pk)
+        counts.append(len(ctx))
+    assert counts[0] == counts[1]
+    assert RecordCycle.objects.filter(cycle=cycle).count() == 22
+
+
+@pytest.mark.django_db
+def test_a_hand_set_link_stays_and_automatic_takes_it_back(strategy, mail, manager):
+    october = cycle_create(
+        actor=manager, data=cycle_data(strategy, dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    )
+    november = cycle_create(
+        actor=manager,
+        data=cycle_data(strategy, dt.date(2026, 11, 1), dt.date(2026, 11, 30), name="Nov"),
+    )
+    incident = IncidentFactory(service=mail, opened_at=at(20))
+    record_links_refresh(cycle_id=october.pk)
+    assert RecordCycle.objects.get(incident=incident).cycle == october
+    record_cycle_set(actor=manager, kind="incident", record=incident.number, cycle_id=november.pk)
+    cycle_update(  # a rebuild of October's automatic links leaves the hand-set one alone
+        actor=manager,
+        cycle_id=october.pk,
+        expected_version=october.version,
+        data={"end": dt.date(2026, 10, 30)},
+    )
+    link = RecordCycle.objects.get(incident=incident)
+    assert (link.cycle, link.manual) == (november, True)
+    link = record_cycle_set(actor=manager, kind="incident", record=incident.number, cycle_id=None)
+    assert (link.cycle, link.manual) == (october, False)
+
+
+@pytest.mark.django_db
+def test_reviews_link_records_opened_since(strategy, mail, manager):
+    cycle = cycle_create(
+        actor=manager, data=cycle_data(strategy, dt.date(2026, 10, 5), dt.date(2026, 12, 31))
+    )
+    incident = IncidentFactory(service=mail, opened_at=at(7))
+    review_run(cycle_id=cycle.pk, period_start=at(5, 0), period_end=at(12, 0))
+    assert RecordCycle.objects.get(incident=incident).cycle == cycle
+
+
+@pytest.mark.django_db
+def test_cycles_of_the_same_scope_may_not_overlap(strategy, mail, manager):
+    cycle_create(
+        actor=manager, data=cycle_data(strategy, dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+    )
+    with pytest.raises(ValidationError) as err:
+        cycle_create(
+            actor=manager,
+            data=cycle_data(strategy, dt.date(2026, 12, 1), dt.date(2027, 3, 31), name="Q1"),
+        )
+    assert "overlaps" in err.value.message_dict["start"][0]
+    # another strategy sharing the service is the same scope too; one covering all as well
+    everything = Strategy.objects.create(
+        name="All", vision="v", owner=manager,
+        horizon_start=dt.date(2026, 1, 1), horizon_end=dt.date(2027, 1, 1),
+    )  # fmt: skip
+    with pytest.raises(ValidationError):
+        cycle_create(
+            actor=manager,
+            data=cycle_data(everything, dt.date(2026, 11, 1), dt.date(2026, 11, 30)),
+        )
+    # a strategy for another service may run at the same time
+    other = Strategy.objects.create(
+        name="Other", vision="v", owner=manager,
+        horizon_start=dt.date(2026, 1, 1), horizon_end=dt.date(2027, 1, 1),
+    )  # fmt: skip
+    other.services.add(ServiceFactory(name="VPN"))
+    cycle_create(actor=manager, data=cycle_data(other, dt.date(2026, 11, 1), dt.date(2026, 11, 30)))
+    with pytest.raises(ValidationError) as err:
+        cycle_create(
+            actor=manager, data=cycle_data(other, dt.date(2027, 2, 1), dt.date(2027, 1, 1))
+        )
+    assert "end" in err.value.message_dict
+
+
+@pytest.mark.django_db
+def test_the_incident_panel_shows_and_sets_the_cycle(client, strategy, mail, manager):
+    cycle = cycle_create(
+        actor=manager, data=cycle_data(strategy, dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    )
+    incident = IncidentFactory(service=mail, opened_at=at(20))
+    record_links_refresh(cycle_id=cycle.pk)
+    client.force_login(manager)
+    page = client.get(reverse("incidents:incident_detail", args=[incident.number]))
+    assert b'id="pdca-panel"' in page.content
+    assert str(cycle).encode() in page.content
+    response = client.post(reverse("pdca:incident_cycle", args=[incident.number]), {"cycle": ""})
+    assert response.status_code == 302
+    assert RecordCycle.objects.get(incident=incident).manual is False
