@@ -78,6 +78,57 @@ def run_one(name: str, host: str, users: int, seconds: float, warmup: float) -> 
     return result
 
 
+def run_mixed(host: str, users: int, seconds: float, warmup: float) -> dict:
+    """All the mixed-workload users at once (weights in the locustfile); figures per endpoint."""
+    classes = [
+        c for c in locustfile.MIXED if c is not locustfile.MixedAlerts or locustfile.ALERT_TOKEN
+    ]
+    env = Environment(user_classes=classes, host=host)
+    runner = env.create_local_runner()
+    locustfile.READY["count"] = 0
+    runner.start(users, spawn_rate=users)
+    begun = time.monotonic()
+    while locustfile.READY["count"] < users and time.monotonic() - begun < READY_TIMEOUT:
+        gevent.sleep(0.1)
+    if locustfile.READY["count"] < users:
+        errors = {str(e.error): e.occurrences for e in env.stats.errors.values()}
+        runner.quit()
+        return {"error": "only {r} of {u} users got ready".format(
+            r=locustfile.READY["count"], u=users), "setup_errors": errors}  # fmt: skip
+    gevent.sleep(warmup)
+    env.stats.reset_all()
+    started, cpu0 = time.monotonic(), _cpu()
+    gevent.sleep(seconds)
+    elapsed, cpu = time.monotonic() - started, _cpu() - cpu0
+    endpoints = {}
+    for (name, method), entry in sorted(env.stats.entries.items()):
+        if not name.startswith("mixed: ") or not entry.num_requests:
+            continue
+        endpoints[name[len("mixed: ") :]] = {
+            "method": method,
+            "requests": entry.num_requests,
+            "failures": entry.num_failures,
+            "rps": entry.num_requests / elapsed,
+            "p50_ms": entry.get_response_time_percentile(0.50),
+            "p95_ms": entry.get_response_time_percentile(0.95),
+            "p99_ms": entry.get_response_time_percentile(0.99),
+        }
+    errors = sorted(
+        ((e.occurrences, str(e.error)) for e in env.stats.errors.values()), reverse=True
+    )[:5]
+    runner.quit()
+    return {
+        "seconds": round(elapsed, 2),
+        "users": users,
+        "classes": [c.__name__ for c in classes],
+        "endpoints": endpoints,
+        "requests": sum(e["requests"] for e in endpoints.values()),
+        "failures": sum(e["failures"] for e in endpoints.values()),
+        "errors": [{"count": c, "error": e} for c, e in errors],
+        "locust_cpu_pct": round(100 * cpu / elapsed, 1) if elapsed else None,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("scenarios", nargs="*", default=list(locustfile.SCENARIOS))
@@ -87,9 +138,21 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--pause", type=float, default=2.0, help="seconds between scenarios")
     parser.add_argument("--out")
+    parser.add_argument("--mixed", action="store_true", help="the mixed workload instead")
     args = parser.parse_args()
     if not args.host.startswith(("http://127.0.0.1", "http://localhost")):
         sys.exit("bench/drive.py: loopback hosts only")
+    if args.mixed:
+        print("  mixed workload, {u} users, {s:g} s ...".format(u=args.users, s=args.seconds),
+              end="", flush=True)  # fmt: skip
+        result = run_mixed(args.host, args.users, args.seconds, args.warmup)
+        if "error" in result:
+            print(" FAILED: {e} {s}".format(e=result["error"], s=result["setup_errors"]))
+        else:
+            print(" {n} requests, {f} failures".format(n=result["requests"], f=result["failures"]))
+        if args.out:
+            Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+        sys.exit(1 if "error" in result else 0)
     results = {}
     for i, name in enumerate(args.scenarios):
         if i:

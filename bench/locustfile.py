@@ -24,6 +24,8 @@ from locust.exception import StopUser
 USERNAME = os.environ.get("BENCH_USERNAME", "erik")
 PASSWORD = os.environ.get("BENCH_PASSWORD", "demo1234")
 TOKEN = os.environ.get("BENCH_TOKEN", "")
+ALERT_TOKEN = os.environ.get("BENCH_ALERT_TOKEN", "")
+ALERT_PATH = "/api/v1/integrations/alertmanager/"
 SERVICE_IDS = [int(s) for s in os.environ.get("BENCH_SERVICE_IDS", "1").split(",") if s]
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -180,6 +182,155 @@ class ApiCreate(_TokenUser):
         ) as r:
             expect(r, 201)
 
+
+class MixedAgent(_SessionUser):
+    """Mixed workload: an agent browsing queues (open, their own, a search) and pages."""
+
+    weight = 6
+
+    @task(3)
+    def queue_open(self) -> None:
+        with self.client.get("/incidents/", name="mixed: queue open", catch_response=True) as r:
+            expect(r, 200)
+
+    @task(1)
+    def queue_mine(self) -> None:
+        with self.client.get(
+            "/incidents/?queue=mine", name="mixed: queue mine", catch_response=True
+        ) as r:
+            expect(r, 200)
+
+    @task(1)
+    def search(self) -> None:
+        with self.client.get(
+            "/incidents/?queue=all&q=" + self.rng.choice(["printer", "VPN", "Wi-Fi", "ERP"]),
+            name="mixed: search",
+            catch_response=True,
+        ) as r:
+            expect(r, 200)
+
+    @task(4)
+    def detail(self) -> None:
+        number = "{p}{n:07d}".format(p=PREFIX, n=self.rng.randint(FIRST, LAST))
+        with self.client.get(
+            "/incidents/{n}/".format(n=number), name="mixed: detail", catch_response=True
+        ) as r:
+            expect(r, 200)
+
+
+class MixedApi(_TokenUser):
+    """Mixed workload: an integration creating, reading and updating incidents (If-Match)."""
+
+    weight = 3
+
+    def setup(self) -> None:
+        super().setup()
+        self.created: list[str] = []
+
+    @task(2)
+    def create(self) -> None:
+        body = {
+            "title": self.rng.choice(TITLES).format(n=self.rng.randint(1, 40)),
+            "service": self.rng.choice(SERVICE_IDS),
+            "impact": self.rng.choice([2, 3, 3]),
+            "urgency": self.rng.choice([1, 2, 3]),
+        }
+        with self.client.post(
+            "/api/v1/incidents/",
+            json=body,
+            headers=self.auth,
+            name="mixed: api create",
+            catch_response=True,
+        ) as r:
+            expect(r, 201)
+            if r.status_code == 201:
+                self.created = [*self.created, r.json()["number"]][-20:]
+
+    @task(2)
+    def update(self) -> None:
+        """Read one of ours, then PATCH it with the ETag just read (no one else edits it)."""
+        if not self.created:
+            return
+        url = "/api/v1/incidents/{n}/".format(n=self.rng.choice(self.created))
+        with self.client.get(
+            url, headers=self.auth, name="mixed: api read", catch_response=True
+        ) as r:
+            expect(r, 200)
+            etag = r.headers.get("ETag") if r.status_code == 200 else None
+        if not etag:
+            return
+        with self.client.request(
+            "PATCH",
+            url,
+            json={"urgency": self.rng.choice([1, 2, 3])},
+            headers={**self.auth, "If-Match": etag},
+            name="mixed: api update",
+            catch_response=True,
+        ) as r:
+            expect(r, 200)
+
+    @task(1)
+    def list_open(self) -> None:
+        with self.client.get(
+            "/api/v1/incidents/?state=new&state=in_progress",
+            headers=self.auth,
+            name="mixed: api list",
+            catch_response=True,
+        ) as r:
+            expect(r, 200)
+
+
+class MixedAlerts(_Base):
+    """Mixed workload: Alertmanager posting firing and resolved alerts (version 4 payloads),
+    a few fingerprints recurring so de-duplication is exercised."""
+
+    weight = 2
+
+    def setup(self) -> None:
+        if not ALERT_TOKEN:
+            raise StopUser("BENCH_ALERT_TOKEN is not set")
+        self.auth = {"Authorization": "Bearer " + ALERT_TOKEN}
+
+    @task
+    def alert(self) -> None:
+        host = self.rng.randint(1, 60)
+        status = "resolved" if self.rng.random() < 0.3 else "firing"
+        alert = {
+            "status": status,
+            "labels": {"alertname": "DiskFull", "instance": "node{h}:9100".format(h=host)},
+            "annotations": {"summary": "Disk /var on node{h} is almost full".format(h=host)},
+            "startsAt": "2026-11-24T10:17:08Z",
+            "endsAt": "2026-11-24T11:17:08Z" if status == "resolved" else "0001-01-01T00:00:00Z",
+            "generatorURL": "http://127.0.0.1:9090/graph",
+            "fingerprint": "bench{h:011d}".format(h=host),
+        }
+        body = {
+            "version": "4", "status": status, "receiver": "desk", "alerts": [alert],
+            "groupLabels": {"alertname": "DiskFull"}, "commonLabels": alert["labels"],
+            "commonAnnotations": alert["annotations"], "externalURL": "http://127.0.0.1:9093",
+            "groupKey": "{}:{alertname=\"DiskFull\"}", "truncatedAlerts": 0,
+        }  # fmt: skip
+        with self.client.post(
+            ALERT_PATH, json=body, headers=self.auth, name="mixed: alert", catch_response=True
+        ) as r:
+            if r.status_code in (200, 201, 202):
+                r.success()
+            else:
+                expect(r, 200)
+
+
+class MixedTrivial(_SessionUser):
+    """The yardstick inside the mixed run: /accounts/me/ under the same load."""
+
+    weight = 1
+
+    @task
+    def me(self) -> None:
+        with self.client.get("/accounts/me/", name="mixed: trivial view", catch_response=True) as r:
+            expect(r, 200)
+
+
+MIXED = [MixedAgent, MixedApi, MixedAlerts, MixedTrivial]
 
 SCENARIOS = {
     "me": TrivialView,

@@ -36,8 +36,10 @@ def main() -> None:
     parser.add_argument("--queries")
     parser.add_argument("--seed")
     parser.add_argument("--meta")
+    parser.add_argument("--mixed", help="the mixed workload's JSON (drive.py --mixed)")
     args = parser.parse_args()
     load, queries, seed, meta = (_load(p) for p in (args.load, args.queries, args.seed, args.meta))
+    mixed = _load(args.mixed)
 
     out: list[str] = []
     if meta:
@@ -145,7 +147,41 @@ def main() -> None:
             n=len(missed), t=len(verdicts)
         )
     )
+    if mixed:
+        out.extend(["", *_mixed_table(mixed)])
     print("\n".join(out))
+
+
+def _mixed_table(mixed: dict) -> list[str]:
+    """The mixed workload: every endpoint at once, per endpoint; zero errors required."""
+    if "error" in mixed:
+        return ["Mixed workload FAILED: {e}".format(e=mixed["error"])]
+    out = [
+        "Mixed workload: {u} users ({c}) for {s:g} s, all at once".format(
+            u=mixed["users"], c=", ".join(mixed["classes"]), s=mixed["seconds"]
+        )
+    ]
+    header = "{:<16} {:>6} {:>8} {:>7} {:>7} {:>7} {:>6} {:>8}".format(
+        "endpoint", "method", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"
+    )
+    out += [header, "-" * len(header)]
+    for name, e in mixed["endpoints"].items():
+        out.append(
+            "{:<16} {:>6} {:>8} {:>7} {:>7} {:>7} {:>6} {:>8}".format(
+                name, e["method"], _num(e["requests"]), _num(e["rps"], "{:,.1f}"),
+                _num(e["p50_ms"]), _num(e["p95_ms"]), _num(e["p99_ms"]), _num(e["failures"]),
+            )
+        )  # fmt: skip
+    out.extend("  {count} x {error}".format(**err) for err in mixed.get("errors", []))
+    total = mixed["requests"] / mixed["seconds"] if mixed["seconds"] else 0
+    out.append(
+        "total {n:,} requests, {r:,.1f} req/s, {f} errors: {v}; locust's own CPU {c} %".format(
+            n=mixed["requests"], r=total, f=mixed["failures"],
+            v="0 errors required: met" if not mixed["failures"] else "0 errors required: NOT MET",
+            c=mixed.get("locust_cpu_pct"),
+        )
+    )  # fmt: skip
+    return out
 
 
 if __name__ == "__main__":
