@@ -6,9 +6,11 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
@@ -78,11 +80,28 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return render(request, "404.html", status=404)
 
 
+class CappedPaginator(Paginator):
+    """Counts at most CAP rows: COUNT(*) over every matching row is the one cost of a list
+    page that grows with the table. Past the cap the page says "10,000+" and offers the
+    first CAP rows' pages; a filter or the sort order narrows the rest."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list[: self.CAP + 1].count()
+        self.capped = counted > self.CAP
+        return min(counted, self.CAP)
+
+    capped = False
+
+
 class ObjectListView(StaffRequiredMixin, ListView):
     """A list page: selector → FilterSet → paginated table; htmx gets only the table."""
 
     filterset_class: type | None = None
     paginate_by = 25
+    paginator_class = CappedPaginator
     partial_template_name: str = ""
 
     def selector(self):

@@ -217,3 +217,19 @@ def test_sla_badge_says_time_left_over_paused_or_none():
     assert "width: 100%" in over
     assert "sla-breached" in over
     assert "Paused" in sla_html(SlaView("paused", None, 10, timedelta(hours=1)))
+
+
+def test_queue_counts_up_to_a_cap_and_says_so(client, agent, service, monkeypatch):
+    from core.views import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "CAP", 4)
+    for _ in range(6):
+        IncidentFactory(service=service)
+    client.force_login(agent)
+    url = reverse("incidents:incident_list") + "?queue=all&per_page=2"
+    page = client.get(url)
+    assert page.context["paginator"].count == 4
+    assert "Page 1 of 2+ (over 4 rows: filter to narrow them)" in page.content.decode()
+    monkeypatch.setattr(CappedPaginator, "CAP", 10)
+    page = client.get(url)
+    assert "Page 1 of 3 (6 rows)" in page.content.decode()
