@@ -295,6 +295,8 @@ SPECTACULAR_SETTINGS = {
         "ChangeStateEnum": "changes.choices.ChangeState",
         "TokenKindEnum": "integrations.models.TokenKind",
         "TokenScopeEnum": "integrations.models.TokenScope",
+        "ImprovementActionStatusEnum": "pdca.choices.ActionStatus",
+        "StrategicDecisionEnum": "pdca.choices.Decision",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",

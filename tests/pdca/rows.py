@@ -73,4 +73,10 @@ PDCA_ROW_MAKERS = {
     "pdca:goal_list": goal,
     "pdca:action_list": action,
     "pdca:strategic_list": strategic,
+    "pdca-api:strategy-list": strategy,
+    "pdca-api:cycle-list": cycle,
+    "pdca-api:goal-list": goal,
+    "pdca-api:review-list": review,
+    "pdca-api:improvementaction-list": action,
+    "pdca-api:strategicitem-list": strategic,
 }
