@@ -454,10 +454,22 @@ def mail_fetch(*, url: str, limit: int = 500) -> Summary:
         )
     summary = Summary()
     with mailbox_open(url) as source:
-        for n, (ref, raw) in enumerate(source.messages()):
-            if n >= limit:
-                break
-            outcome = mail_process(raw)
-            source.done(ref)  # after the commit: a crash in between means a duplicate skip
-            summary.outcomes.append(outcome)
+        try:
+            for n, (ref, raw) in enumerate(source.messages()):
+                if n >= limit:
+                    break
+                outcome = mail_process(raw)
+                source.done(ref)  # after the commit: a crash in between is a duplicate skip
+                summary.outcomes.append(outcome)
+        except (OSError, imaplib.IMAP4.error) as exc:  # the server went away mid-run
+            raise MailinError("mailbox {u}: {e}".format(u=_redacted(url), e=exc)) from exc
     return summary
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()

@@ -9,6 +9,8 @@ object. The mapping (see `mapping.py` for the tables):
 - `id` is the incident number; `name` ↔ title (a missing name becomes the description's first
   line); `description` ↔ description; `ticketType` ↔ category ("incident" when empty).
 - `severity` ↔ impact: Critical 1, Major 2, Minor 3 (High, Medium, Low accepted on input).
+  As in the portal, a requester's ticket takes only name, description, service and the
+  urgency; severity and the other fields are set by staff.
 - `priority` is ours, derived by the ITIL matrix (P1 Critical, P2 High, P3 Medium, P4 Low,
   P5 Planning); a priority sent by the client is read as the urgency (Critical/High 1,
   Medium 2, Low/Planning 3).

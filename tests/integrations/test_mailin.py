@@ -19,7 +19,7 @@ from django.core.management import CommandError, call_command
 
 from catalog.choices import Role
 from incidents.models import Incident
-from integrations.mailin import mail_fetch
+from integrations.mailin import _redacted, mail_fetch
 from integrations.tasks import fetch_mail
 from tests.conftest import make_user, run_task
 from tests.factories import ServiceFactory
@@ -344,8 +344,9 @@ def test_the_celery_task_reads_the_configured_mailbox(imap, desk, settings):
 
 def test_bad_mailbox_or_configuration_is_a_clear_error(imap, imap_server, desk, settings):
     deliver(imap, mail())
-    with pytest.raises(CommandError, match="IMAP"):
-        fetch("imap://desk:wrong@127.0.0.1:{p}/INBOX".format(p=imap_server["port"]))
+    with pytest.raises(CommandError, match="IMAP") as refused:
+        fetch("imap://desk:wrong-pw@127.0.0.1:{p}/INBOX".format(p=imap_server["port"]))
+    assert "wrong-pw" not in str(refused.value)
     with pytest.raises(CommandError, match="unsupported"):
         fetch("pop3://x@y/")
     settings.MAILIN_SERVICE = "No such service"
@@ -388,3 +389,44 @@ def test_beat_reads_the_mailbox_only_when_one_is_configured():
     on = subprocess.run([sys.executable, "-c", code], **run)  # noqa: S603
     assert "'schedule': 30.0" in on.stdout
     assert "'task': 'integrations.fetch_mail'" in on.stdout
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_fetchers_at_once_process_each_message_once(imap_server, settings):
+    import threading
+
+    from django.db import connection
+
+    settings.MAILIN_SERVICE = ServiceFactory(name="Workplace devices").name
+    conn = imaplib.IMAP4(imap_server["host"], imap_server["port"])
+    conn.login(imap_server["user"], imap_server["password"])
+    _status, count = conn.select("INBOX")
+    if int(count[0]):
+        conn.store("1:*", "+FLAGS", "(\\Deleted)")
+        conn.expunge()
+    deliver(conn, *(mail(sender="user{n}@example.org".format(n=n)) for n in range(6)))
+    url = "imap://desk:s3cret@127.0.0.1:{p}/INBOX".format(p=imap_server["port"])
+    summaries, errors = [], []
+
+    def run():
+        try:
+            summaries.append(mail_fetch(url=url))
+        except Exception as exc:  # reported below, not swallowed
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    conn.logout()
+    assert errors == []
+    assert sum(s.count("created") for s in summaries) == 6
+    assert Incident.objects.count() == 6
+
+
+def test_passwords_never_reach_messages():
+    assert _redacted("imap://desk:pw%40x@host:143/INBOX") == "imap://desk:***@host:143/INBOX"
+    assert _redacted("maildir:///var/mail") == "maildir:///var/mail"

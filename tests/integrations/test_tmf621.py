@@ -409,3 +409,41 @@ def test_bearer_tokens_keep_their_scope(people, service, validate):
     assert response.status_code == 403
     validate(response.json(), "Error")
     assert Incident.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_patches_with_one_if_match_one_wins(people, service, validate):
+    import threading
+
+    from django.db import connection
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    key = Token.objects.create(user=people["agent"]).key
+
+    def client():
+        c = APIClient()
+        c.credentials(HTTP_AUTHORIZATION="Token " + key)
+        return c
+
+    created = client().post(BASE, _new_ticket(), format="json")
+    url, etag = BASE + "/" + created.json()["id"], created["ETag"]
+    statuses = []
+
+    def patch(n):
+        try:
+            response = client().patch(
+                url, {"name": "Writer {n}".format(n=n)}, format="json", HTTP_IF_MATCH=etag
+            )
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=patch, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200] + [412] * 5
+    incident = Incident.objects.get(number=created.json()["id"])
+    assert incident.version == 2
