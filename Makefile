@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PROD_ENV := DEBUG=false SECRET_KEY=lint-only-$(shell printf '%050d' 0)-long-enough \
 	ALLOWED_HOSTS=desk.example.com DATABASE_URL=sqlite:///var/lint.sqlite3
 
-.PHONY: run test test-fast lint venv browser mailserver messages clean
+.PHONY: run test test-fast lint venv browser mailserver alertmanager messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,12 @@ mailserver:
 	@{ command -v dovecot || test -x /usr/sbin/dovecot; } >/dev/null 2>&1 || { $(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends dovecot-imapd; }
 
-test: $(STAMP) browser mailserver
+# Debian's Prometheus Alertmanager for the end-to-end alert tests (never skipped either).
+alertmanager:
+	@command -v prometheus-alertmanager >/dev/null 2>&1 || { $(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends prometheus-alertmanager; }
+
+test: $(STAMP) browser mailserver alertmanager
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -4,24 +4,33 @@ and their label mapping rules, and inbound alerts turned into incidents."""
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 import urllib.error
 import urllib.request
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import DomainError, NotFound, PermissionDenied
+from core.models import TimelineKind
 from core.outbox import outbox_enqueue
+from incidents.choices import ContactChannel, IncidentState, ResolutionCode
+from incidents.models import Incident
+from incidents.selectors import OPEN_STATES
+from incidents.services import incident_comment_add, incident_create, incident_transition
 from integrations.models import (
     AlertRule,
     ApiToken,
     Integration,
+    OpenAlert,
     TokenKind,
     TokenScope,
     WebhookDelivery,
@@ -236,9 +245,9 @@ def integration_update(*, actor: Any, integration_id: int, data: dict[str, Any])
     if not actor.has_perm(MANAGE_INTEGRATIONS):
         raise PermissionDenied()
     integration = Integration.objects.select_for_update().get(pk=integration_id)
-    for field in INTEGRATION_FIELDS:
-        if field in data:
-            setattr(integration, field, data[field])
+    for name in INTEGRATION_FIELDS:
+        if name in data:
+            setattr(integration, name, data[name])
     integration.full_clean(exclude=["user", "created_by"])
     integration.save()
     if "name" in data:
@@ -266,3 +275,221 @@ def alert_rule_delete(*, actor: Any, integration_id: int, rule_id: Any) -> None:
         raise PermissionDenied()
     if str(rule_id).isdigit():
         AlertRule.objects.filter(integration_id=integration_id, pk=int(rule_id)).delete()
+
+
+# --- inbound alerts -------------------------------------------------------------------------
+
+FIRING = "firing"
+RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class AlertIn:
+    """One alert as any source reports it, keyed by `key` (Alertmanager: the fingerprint)."""
+
+    key: str
+    status: str
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    title: str = ""
+    description: str = ""
+    url: str = ""
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    source: str = ""
+
+
+@dataclass
+class AlertOutcome:
+    key: str
+    outcome: str  # created | noted | resolved | ignored
+    incident: str | None = None
+
+
+def _mapped_fields(integration: Integration, rules: list[AlertRule], labels: dict) -> dict:
+    """The incident fields the first matching rules set, over the integration's defaults."""
+    chosen: dict[str, Any] = {}
+    for rule in rules:
+        value = labels.get(rule.label)
+        if value is None or not _rule_matches(rule.pattern, value):
+            continue
+        for name in ("service", "ci", "impact", "urgency"):
+            if getattr(rule, name + ("_id" if name in ("service", "ci") else "")) is not None:
+                chosen.setdefault(name, getattr(rule, name))
+    return {
+        "service": chosen.get("service") or integration.default_service,
+        "impact": chosen.get("impact") or integration.default_impact,
+        "urgency": chosen.get("urgency") or integration.default_urgency,
+        "cis": [chosen["ci"]] if chosen.get("ci") else [],
+        "matched": bool(chosen),
+    }
+
+
+@lru_cache(maxsize=512)
+def _compiled(pattern: str) -> re.Pattern | None:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
+def _rule_matches(pattern: str, value: str) -> bool:
+    compiled = _compiled(pattern)
+    return compiled is not None and compiled.fullmatch(value) is not None
+
+
+def _when(stamp: datetime | None) -> str:
+    return stamp.isoformat() if stamp else "–"
+
+
+def _alert_title(alert: AlertIn) -> str:
+    if alert.title:
+        return alert.title[:200]
+    name = alert.labels.get("alertname", "") or alert.key
+    summary = alert.annotations.get("summary", "")
+    return ("{name}: {summary}".format(name=name, summary=summary) if summary else name)[:200]
+
+
+def _alert_details(alert: AlertIn) -> str:
+    lines = []
+    text = alert.description or alert.annotations.get("description", "")
+    if text:
+        lines += [text, ""]
+    for key, value in sorted(alert.annotations.items()):
+        if key != "description":
+            lines.append("{k}: {v}".format(k=key, v=value))
+    if alert.labels:
+        lines.append(
+            str(_("Labels: {labels}")).format(
+                labels=", ".join(
+                    "{k}={v}".format(k=k, v=v) for k, v in sorted(alert.labels.items())
+                )
+            )
+        )
+    lines.append(str(_("Started: {when}")).format(when=_when(alert.starts_at)))
+    if alert.url:
+        lines.append(str(_("Source: {url}")).format(url=alert.url))
+    lines.append(str(_("Alert key: {key}")).format(key=alert.key))
+    return "\n".join(lines)
+
+
+def _alert_fire(
+    integration: Integration, rules: list[AlertRule], alert: AlertIn, now: datetime
+) -> AlertOutcome:
+    actor = integration.user
+    lookup = {"integration": integration, "fingerprint": alert.key}
+    row = OpenAlert.objects.select_for_update().filter(**lookup).first()
+    if row is None:
+        try:
+            with transaction.atomic():  # the unique row claims the alert; a twin waits here
+                row = OpenAlert.objects.create(
+                    **lookup, labels=alert.labels, generator_url=alert.url[:1000], fired_at=now,
+                    last_seen_at=now,
+                )  # fmt: skip
+        except IntegrityError:
+            row = OpenAlert.objects.select_for_update().get(**lookup)
+    incident = (
+        Incident.objects.filter(pk=row.incident_id, state__in=OPEN_STATES).first()
+        if row.incident_id
+        else None
+    )
+    if incident is None:
+        mapped = _mapped_fields(integration, rules, alert.labels)
+        description = _alert_details(alert)
+        if not mapped["matched"] and rules:
+            description += "\n" + str(_("No mapping rule matched; the defaults were used."))
+        if row.incident_id:
+            description += "\n" + str(
+                _("An earlier incident for this alert was closed while it kept firing.")
+            )
+        incident = incident_create(
+            actor=actor,
+            data={
+                "title": _alert_title(alert),
+                "description": description,
+                "service": mapped["service"],
+                "impact": mapped["impact"],
+                "urgency": mapped["urgency"],
+                "cis": mapped["cis"],
+                "contact_channel": ContactChannel.MONITORING,
+            },
+            now=now,
+        )
+        row.incident = incident
+        row.repeats = 0
+        row.fired_at = row.last_seen_at = now
+        row.labels = alert.labels or row.labels
+        if alert.url:
+            row.generator_url = alert.url[:1000]
+        row.save()
+        return AlertOutcome(alert.key, "created", incident.number)
+    row.repeats += 1
+    row.last_seen_at = now
+    if alert.url:  # a later message without a URL never blanks the one we have
+        row.generator_url = alert.url[:1000]
+    row.save(update_fields=["repeats", "last_seen_at", "generator_url"])
+    incident_comment_add(
+        actor=actor,
+        incident=incident.pk,
+        body=str(_("Alert still firing ({source}, repeat {n}): {title}")).format(
+            source=alert.source or integration.name, n=row.repeats, title=_alert_title(alert)
+        ),
+        kind=TimelineKind.WORK_NOTE,
+        now=now,
+    )
+    return AlertOutcome(alert.key, "noted", incident.number)
+
+
+def _alert_resolve(integration: Integration, alert: AlertIn, now: datetime) -> AlertOutcome:
+    actor = integration.user
+    row = (
+        OpenAlert.objects.select_for_update()
+        .filter(integration=integration, fingerprint=alert.key)
+        .first()
+    )
+    if row is None:
+        return AlertOutcome(alert.key, "ignored")
+    incident = Incident.objects.filter(pk=row.incident_id).first()
+    row.delete()
+    if incident is None or not incident.is_open:
+        return AlertOutcome(alert.key, "ignored", incident.number if incident else None)
+    note = str(_("Alert resolved at {when} ({source}).")).format(
+        when=_when(alert.ends_at or now), source=alert.source or integration.name
+    )
+    if integration.resolve_incidents and incident.state in (
+        IncidentState.NEW,
+        IncidentState.IN_PROGRESS,
+    ):
+        incident_transition(
+            actor=actor,
+            incident=incident.pk,
+            name="resolve",
+            expected_version=None,
+            data={"resolution_code": ResolutionCode.OTHER, "resolution_notes": note},
+            now=now,
+        )
+    else:
+        incident_comment_add(
+            actor=actor, incident=incident.pk, body=note, kind=TimelineKind.WORK_NOTE, now=now
+        )
+    return AlertOutcome(alert.key, "resolved", incident.number)
+
+
+def alerts_receive(
+    *, integration: Integration, alerts: list[AlertIn], now: datetime | None = None
+) -> list[AlertOutcome]:
+    """Act on each alert by its own status and key, each in its own transaction: firing with
+    no open incident opens one; a repeat adds a work note to it (never a second incident, also
+    under concurrent duplicates: one OpenAlert row per key, locked); resolved resolves it (or
+    notes the recovery, as the integration says) and forgets the key. Stored fields are never
+    blanked by a later message that leaves them empty."""
+    now = now or timezone.now()
+    rules = list(AlertRule.objects.filter(integration=integration).order_by("position", "pk"))
+    outcomes = []
+    for alert in alerts:
+        with transaction.atomic():
+            if alert.status == RESOLVED:
+                outcomes.append(_alert_resolve(integration, alert, now))
+            else:
+                outcomes.append(_alert_fire(integration, rules, alert, now))
+    return outcomes

@@ -1,6 +1,7 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from integrations.api.views import ApiTokenViewSet
+from integrations.api.views import AlertmanagerWebhookView, ApiTokenViewSet, EventWebhookView
 
 app_name = "integrations-api"
 
@@ -8,4 +9,8 @@ router = DefaultRouter(trailing_slash="/?")
 router.include_root_view = False
 router.register("tokens", ApiTokenViewSet, basename="apitoken")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("integrations/alertmanager/", AlertmanagerWebhookView.as_view(), name="alertmanager"),
+    path("integrations/events/", EventWebhookView.as_view(), name="events"),
+    *router.urls,
+]
