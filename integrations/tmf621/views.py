@@ -5,6 +5,7 @@ with `status` as a string, as the v4 swagger file defines it.
 """
 
 import re
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -238,6 +239,35 @@ def _non_negative(request: Request, name: str, default: int, maximum: int | None
     return min(value, maximum) if maximum is not None else value
 
 
+_DATE_FIELDS = {"lastUpdate": "updated_at", "creationDate": "opened_at"}
+_OPERATORS = {"gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte"}
+
+
+def _date_filters(request: Request, queryset: Any) -> Any:
+    """TMF630 operators on dates, e.g. lastUpdate.gt=2026-11-25T10:00:00Z (to poll changes)."""
+    for param, raw in request.query_params.items():
+        name, _dot, operator = param.partition(".")
+        if name not in _DATE_FIELDS or operator not in _OPERATORS:
+            continue
+        try:
+            # An unencoded "+01:00" arrives as " 01:00": read it as meant.
+            value = datetime.fromisoformat(raw.strip().replace(" ", "+"))
+        except ValueError:
+            value = None
+        if value is None or value.tzinfo is None:
+            raise DomainError(
+                "invalid_" + name,
+                _("{param} needs a date-time with a zone, e.g. 2026-11-25T10:00:00Z.").format(
+                    param=param
+                ),
+                field=param,
+                status=400,
+            )
+        lookup = "{f}__{op}".format(f=_DATE_FIELDS[name], op=_OPERATORS[operator])
+        queryset = queryset.filter(**{lookup: value})
+    return queryset
+
+
 class TroubleTicketListView(TroubleTicketBase):
     http_method_names = ["get", "post", "head", "options"]
 
@@ -261,6 +291,7 @@ class TroubleTicketListView(TroubleTicketBase):
             if len(levels) != len(wanted):
                 raise DomainError("invalid_priority", _("Unknown priority."), status=400)
             queryset = queryset.filter(priority__in=levels)
+        queryset = _date_filters(request, queryset)
         total = queryset.count()
         page = list(queryset[offset : offset + limit]) if limit else []
         response = Response(self.represent(page))

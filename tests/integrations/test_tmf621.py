@@ -447,3 +447,23 @@ def test_concurrent_patches_with_one_if_match_one_wins(people, service, validate
     assert sorted(statuses) == [200] + [412] * 5
     incident = Incident.objects.get(number=created.json()["id"])
     assert incident.version == 2
+
+
+def test_poll_for_changes_with_date_operators(api_client, people, service, validate):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    first, second = _make(api_client, people["agent"], 2)
+    old = timezone.now() - dt.timedelta(days=2)
+    Incident.objects.filter(number=first).update(updated_at=old, opened_at=old)
+    client = _client(api_client, people["agent"])
+    since = (timezone.now() - dt.timedelta(days=1)).isoformat().replace("+00:00", "Z")
+    response = client.get(BASE, {"lastUpdate.gt": since})
+    assert [t["id"] for t in validate(response.json(), many=True)] == [second]
+    response = client.get(BASE, {"creationDate.lte": since})
+    assert [t["id"] for t in response.json()] == [first]
+    for bad in ("yesterday", "2026-11-25T10:00:00"):
+        response = client.get(BASE, {"lastUpdate.gt": bad})
+        assert response.status_code == 400
+        assert validate(response.json(), "Error")["code"] == "invalid_lastUpdate"
