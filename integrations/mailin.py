@@ -11,7 +11,8 @@ Rules (README "Inbound e-mail"):
   e-mail.
 - A mail whose subject names an incident (INC0000123) adds a public comment to it, when the
   sender is its caller, one of its watchers or support staff. Anyone else's mail, or a number
-  that does not exist, opens a new incident, so nobody can write into another's ticket.
+  that does not exist, opens a new incident, so nobody can write into another's ticket; a
+  reply to a closed or cancelled incident opens a new one that names it (closed is final).
 - Auto-replies (Auto-Submitted other than "no", X-Autoreply, X-Autorespond,
   Precedence bulk/junk/list, an empty Return-Path, mailer-daemon and postmaster senders) and
   loops (mail from our own address, X-Loop naming it) are ignored.
@@ -53,7 +54,7 @@ from catalog.models import Service
 from core.exceptions import DomainError
 from core.models import TimelineKind
 from core.outbox import processed_message_claim
-from incidents.choices import ContactChannel
+from incidents.choices import ContactChannel, IncidentState
 from incidents.models import Incident
 from incidents.selectors import is_staff_actor
 from incidents.services import incident_attachment_add, incident_comment_add, incident_create
@@ -288,10 +289,22 @@ def _apply(msg: EmailMessage) -> Outcome:
     if match:
         incident = Incident.objects.filter(number=match.group(1).upper()).first()
         if incident is not None and _may_comment(sender, incident):
-            body = reply_text(text) or _("(empty reply)")
-            incident_comment_add(actor=sender, incident=incident.pk, body=body[:MAX_DESCRIPTION])
-            _attach(incident, sender, robot, files)
-            return Outcome("commented", number=incident.number)
+            if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
+                # DOMAIN §3: closed is final; a follow-up is a new incident that says so.
+                text = (
+                    _("Follow-up to {number} ({state}).").format(
+                        number=incident.number, state=incident.get_state_display().lower()
+                    )
+                    + "\n\n"
+                    + reply_text(text)
+                )
+            else:
+                body = reply_text(text) or _("(empty reply)")
+                incident_comment_add(
+                    actor=sender, incident=incident.pk, body=body[:MAX_DESCRIPTION]
+                )
+                _attach(incident, sender, robot, files)
+                return Outcome("commented", number=incident.number)
     service = Service.objects.filter(name=getattr(settings, "MAILIN_SERVICE", "")).first()
     if service is None:
         raise DomainError(

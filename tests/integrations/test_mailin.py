@@ -430,3 +430,45 @@ def test_two_fetchers_at_once_process_each_message_once(imap_server, settings):
 def test_passwords_never_reach_messages():
     assert _redacted("imap://desk:pw%40x@host:143/INBOX") == "imap://desk:***@host:143/INBOX"
     assert _redacted("maildir:///var/mail") == "maildir:///var/mail"
+
+
+def test_a_reply_to_a_closed_incident_opens_a_follow_up(imap, desk):
+    deliver(imap, mail())
+    fetch(imap.url)
+    incident = Incident.objects.get()
+    Incident.objects.filter(pk=incident.pk).update(state="closed")
+    deliver(imap, mail(subject="Re: " + incident.number, body="It is back.\n> old text"))
+    assert "created: 1" in fetch(imap.url)
+    follow_up = Incident.objects.exclude(pk=incident.pk).get()
+    assert follow_up.description == "Follow-up to {n} (closed).\n\nIt is back.".format(
+        n=incident.number
+    )
+    assert not incident.comments.exists()
+
+
+def test_round_trip_notification_out_reply_in(imap, desk):
+    from django.core import mail as django_mail
+
+    from core.models import OutboxMessage
+    from incidents.tasks import send_incident_notification
+
+    deliver(imap, mail())
+    fetch(imap.url)
+    incident = Incident.objects.get()
+    message = OutboxMessage.objects.get(
+        kwargs__event="created", kwargs__recipient_id=desk["caller"].pk
+    )
+    assert run_task(send_incident_notification, **{**message.kwargs, "outbox_id": str(message.id)})
+    sent = django_mail.outbox[-1].message()  # the notification as it left the desk
+    assert incident.number in str(sent["Subject"])
+    deliver(imap, sent)  # a copy reaching our own mailbox is a loop, not a ticket
+    assert "ignored: 1" in fetch(imap.url)
+    reply = mail(
+        subject="Re: " + str(sent["Subject"]),
+        body="Still jammed after lunch.\n\n> " + "\n> ".join(sent.get_payload().splitlines()),
+        In_Reply_To=str(sent["Message-ID"]),
+    )
+    deliver(imap, reply)
+    assert "commented: 1" in fetch(imap.url)
+    assert incident.comments.get().body == "Still jammed after lunch."
+    assert Incident.objects.count() == 1
