@@ -229,12 +229,9 @@ def test_tokens_other_than_the_integrations_are_refused(am, integration, agent, 
 
 
 @pytest.mark.django_db
-def test_over_the_rate_alertmanager_is_told_to_retry_not_to_drop(am, monkeypatch):
+def test_over_the_rate_alertmanager_is_told_to_retry_not_to_drop(am, monkeypatch, throttle_cache):
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "integration", "2/min")
-    # (parallel test workers share the file cache and clear it: allow for a few extra passes)
-    statuses = [post(am, captured(1)).status_code for _ in range(8)]
-    assert statuses[:2] == [200, 200]
-    assert 503 in statuses
+    assert [post(am, captured(1)).status_code for _ in range(2)] == [200, 200]
     response = post(am, captured(1))
     assert response.status_code == 503  # Alertmanager retries 5xx; a 429 it would drop
     assert int(response["Retry-After"]) > 0
