@@ -255,6 +255,24 @@ _WRITERS: dict[str, tuple[Any, str, Any, Any]] = {
 }
 
 
+_M2M = {"groups": ("members",), "cis": ("services",)}
+
+
+def _differs(obj: Any, data: dict[str, Any]) -> bool:
+    """Whether applying `data` would change `obj` (m2m prefetched)."""
+    for name, value in data.items():
+        field = obj._meta.get_field(name)
+        if field.many_to_many:
+            if {o.pk for o in getattr(obj, name).all()} != {o.pk for o in value}:
+                return True
+        elif field.is_relation:
+            if getattr(obj, field.attname) != (value.pk if value is not None else None):
+                return True
+        elif getattr(obj, name) != value:
+            return True
+    return False
+
+
 def catalog_import_permitted(*, actor: Any, kind: str) -> bool:
     """An import may create and change rows of its kind (the same rights as the forms)."""
     model = _WRITERS[kind][0]
@@ -295,7 +313,7 @@ def catalog_import(*, actor: Any, kind: str, text: str, dry_run: bool = False) -
     model, id_arg, create, update = _WRITERS[kind]
     with transaction.atomic():
         refs = _Refs()
-        existing = {o.name: o for o in model._default_manager.all()}
+        existing = {o.name: o for o in model._default_manager.prefetch_related(*_M2M.get(kind, ()))}
         seen: dict[str, int] = {}
         for line, row in enumerate(reader, start=2):  # spreadsheet rows: the header is 1
             if None in row:
@@ -315,8 +333,11 @@ def catalog_import(*, actor: Any, kind: str, text: str, dry_run: bool = False) -
             seen[name] = line
             try:
                 data = _row_data(kind, cells, refs)
+                obj = existing.get(name)
+                if obj is not None and not _differs(obj, data):
+                    report.unchanged += 1  # the common re-import case: no lock, no write
+                    continue
                 with transaction.atomic():
-                    obj = existing.get(name)
                     if obj is None:
                         create(actor=actor, data=data)
                         report.created += 1
