@@ -59,6 +59,11 @@ lint: $(STAMP)
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	POSTGRES_PASSWORD=x SECRET_KEY=x docker-compose -f docker-compose.yml config -q
 
+# The API fuzzed against its OpenAPI schema (schemathesis; bench/fuzz.sh): no 5xx, every
+# response as documented. FUZZ_EXAMPLES, FUZZ_USERS, FUZZ_PHASES tune it.
+fuzz: $(STAMP)
+	bash bench/fuzz.sh
+
 # Swedish and English messages: extract, then compile (the .mo files are committed).
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l sv --ignore=.venv --ignore=var --ignore=tests --ignore=bench --no-obsolete --no-wrap

@@ -96,14 +96,13 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         match = KEY_PATTERN.match(raw.strip())
         if not match:
-            return JsonResponse(
-                error_body(
-                    "idempotency_key_invalid",
-                    _("The Idempotency-Key must be 1–255 printable ASCII characters."),
-                    HEADER,
-                ),
-                status=400,
+            body = error_body(
+                "idempotency_key_invalid",
+                _("The Idempotency-Key must be 1–255 printable ASCII characters."),
+                HEADER,
             )
+            # A malformed input value, like a field's: documented as a validation error.
+            return JsonResponse({**body, "type": "validation_error"}, status=400)
         try:
             route = resolve(request.path_info).route
         except Resolver404:

@@ -1,7 +1,9 @@
 """Change API serializers."""
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from catalog.api.serializers import (
     ServiceRefSerializer,
@@ -12,6 +14,7 @@ from catalog.api.serializers import (
 from catalog.models import ConfigurationItem, Service, SupportGroup
 from changes.choices import ChangeType, Outcome, Risk
 from changes.models import Change, ChangeApproval, ChangeTemplate, FreezeWindow
+from core.api.fields import CalendarDateTimeField
 from incidents.choices import Impact
 from problems.models import Problem
 
@@ -89,8 +92,8 @@ class ChangeInputSerializer(serializers.Serializer):
     implementation_plan = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
     backout_plan = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
     test_plan = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
-    planned_start = serializers.DateTimeField(required=False)
-    planned_end = serializers.DateTimeField(required=False)
+    planned_start = CalendarDateTimeField(required=False)
+    planned_end = CalendarDateTimeField(required=False)
     assignment_group = serializers.PrimaryKeyRelatedField(
         queryset=SupportGroup.objects.all(), required=False
     )
@@ -108,7 +111,9 @@ class ChangeInputSerializer(serializers.Serializer):
     def validate(self, attrs):
         if not self.partial and "template" not in attrs:
             missing = {
-                n: ["This field is required."] for n in ("title", "service") if n not in attrs
+                name: [ErrorDetail(_("This field is required."), code="required")]
+                for name in ("title", "service")
+                if name not in attrs
             }
             if missing:
                 raise serializers.ValidationError(missing)
@@ -162,6 +167,8 @@ class FreezeWindowSerializer(serializers.ModelSerializer):
         queryset=Service.objects.all(), many=True, required=False
     )
     name = StrictCharField(max_length=150)
+    start = CalendarDateTimeField()
+    end = CalendarDateTimeField()
 
     class Meta:
         model = FreezeWindow

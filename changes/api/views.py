@@ -6,6 +6,7 @@ import datetime as dt
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -22,6 +23,8 @@ from core.api.viewsets import ServiceBackedViewSet
 from core.exceptions import PermissionDenied
 
 
+@extend_validation_errors(["required"], field_name="title", methods=["post"])
+@extend_validation_errors(["required"], field_name="service", methods=["post"])
 @crud_schema(s.ChangeInputSerializer, s.ChangeOutputSerializer)
 class ChangeViewSet(ServiceBackedViewSet):
     serializer_class = s.ChangeOutputSerializer
@@ -98,7 +101,7 @@ class ChangeViewSet(ServiceBackedViewSet):
         return self._refetch(change)
 
     @extend_schema(responses={200: s.ConflictOutputSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def conflicts(self, request, number=None):
         change = self.get_object()
         return Response(
