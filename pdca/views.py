@@ -528,7 +528,7 @@ class StrategicDecideView(StrategicDetailView):
                 messages.success(request, _("Decided; the item is back with the line."))
                 return redirect("pdca:strategic_list")
         context = self.get_context_data(pk=pk, form=form)
-        return self.render_to_response(context, status=422)
+        return self.render_to_response(context)
 
 
 class _IncidentAction(LoginRequiredMixin, View):

@@ -29,8 +29,8 @@ from incidents.services import (
     incident_sla_scan,
     incident_transition,
 )
-from pdca.models import Cycle, Goal, Strategy
-from pdca.services import reviews_run_due
+from pdca.models import Cycle, Goal, ImprovementAction, Strategy
+from pdca.services import reviews_run_due, strategic_triage
 from problems.services import problem_create, problem_detect, problem_transition
 from sla.models import SlaPolicy, SlaTarget
 
@@ -559,8 +559,38 @@ class Command(BaseCommand):
         ):
             Goal.objects.create(cycle=cycle, name=name, kpi=kpi, target=target, direction=direction)
         now = timezone.now()
+        mttr = Goal.objects.get(cycle=cycle, kpi="mttr_hours")
+        changes_goal = Goal.objects.get(cycle=cycle, kpi="change_success_rate")
+        # The register: one action done five weeks ago (later reviews check whether it
+        # worked), one under way, one overdue.
+        for title, goal, status, due, done_days_ago, benefit in (
+            ("Runbooks for the five most common mail faults", mttr, "done",
+             today - dt.timedelta(days=36), 35, "Agents restore mail without escalating."),
+            ("Self-service password reset", mttr, "in_progress",
+             today + dt.timedelta(days=10), None, "Fewer password tickets and faster fixes."),
+            ("Pre-implementation checklist for network changes", changes_goal, "planned",
+             today - dt.timedelta(days=3), None, "No change without a tested back-out plan."),
+        ):  # fmt: skip
+            ImprovementAction.objects.create(
+                title=title,
+                owner=users["maria"],
+                due_date=due,
+                status=status,
+                expected_benefit=benefit,
+                goal=goal,
+                completed_at=now - dt.timedelta(days=done_days_ago) if done_days_ago else None,
+            )
         for n in range(1, 10):
             reviews_run_due(now=now - dt.timedelta(days=7 * (9 - n)))
+        # A record an agent sent to the strategic queue with a reason.
+        incident = Incident.objects.filter(is_major=False).order_by("-opened_at").first()
+        if incident is not None:
+            strategic_triage(
+                actor=users["erik"],
+                kind="incident",
+                record=incident.pk,
+                reason="The third printer outage on this floor this month: replace the fleet?",
+            )
 
     @staticmethod
     def _steps(rng, age):
