@@ -42,6 +42,38 @@ def _flushable_history(request):
     history_unprotect_sqlite_for_flush_rollback_unsafe()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need PostgreSQL: on the SQLite default they are deselected (not
+    skipped) unless asked for with -m, where the `postgresql` fixture then fails clearly. Tests
+    marked `faults` start and stop servers for minutes: they run when asked (`make faults`)."""
+    from django.conf import settings
+
+    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    asked = config.option.markexpr or ""
+    wanted, deselected = [], []
+    for item in items:
+        slow_faults = item.get_closest_marker("faults") and "faults" not in asked
+        needs_pg = item.get_closest_marker("postgres") and not (on_postgres or "postgres" in asked)
+        (deselected if slow_faults or needs_pg else wanted).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = wanted
+
+
+@pytest.fixture
+def postgresql(transactional_db):
+    """The test database, which must be PostgreSQL (DATABASE_URL=postgres://…)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.fail(
+            "This test needs PostgreSQL: run it with DATABASE_URL=postgres://postgres@127.0.0.1"
+            ":5432/itsm (as .ci/run's PostgreSQL phase and `make faults` do).",
+            pytrace=False,
+        )
+    return connection
+
+
 def make_user(username: str, role: str | None, **extra) -> User:
     user = User.objects.create_user(
         username=username, password="pw-" + username, first_name=username.title(), **extra
