@@ -1,6 +1,7 @@
 """Views shared by the whole desk: home, login, health probes, the 404 page."""
 
 import logging
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -157,6 +158,46 @@ class ObjectDetailView(StaffRequiredMixin, TemplateView):
         return context
 
 
+def _shown(obj: Any, name: str) -> str:
+    """A field's value as the pages show it (choice labels, related records' names)."""
+    display = getattr(obj, "get_{name}_display".format(name=name), None)
+    value = display() if display else getattr(obj, name, None)
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return str(value)
+
+
+def record_changes(current: Any, seen_version: int | None, names: list[str]) -> list[dict]:
+    """What changed between the version a user saw and `current`, field by field, from the
+    record's audit history (many-to-many fields are not in it and are left out)."""
+    history = getattr(current, "history", None)
+    if history is None or seen_version is None:
+        return []
+    seen = history.filter(version=seen_version).order_by("-history_date", "-pk").first()
+    if seen is None:
+        return []
+    fields = {f.name: f for f in current._meta.concrete_fields}
+    changes = []
+    for name in names:
+        field = fields.get(name)
+        if field is None or not hasattr(seen, field.attname):
+            continue
+        if getattr(seen, field.attname) != getattr(current, field.attname):
+            changes.append(
+                {
+                    "name": name,
+                    "label": field.verbose_name,
+                    "seen": getattr(seen, field.attname),
+                    "now": getattr(current, field.attname),
+                    "before": _shown(seen, name),
+                    "after": _shown(current, name),
+                }
+            )
+    return changes
+
+
 class ObjectEditView(StaffRequiredMixin, FormView):
     """Create or edit through a service: the form validates, the service writes.
 
@@ -178,7 +219,8 @@ class ObjectEditView(StaffRequiredMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         self.object = None
         if "pk" in kwargs and request.user.is_authenticated:
-            self.object = self.selector(pk=kwargs["pk"])
+            self.lookup = kwargs["pk"]
+            self.object = self.selector(pk=self.lookup)
             if self.object is None:
                 raise Http404
         return super().dispatch(request, *args, **kwargs)
@@ -196,6 +238,41 @@ class ObjectEditView(StaffRequiredMixin, FormView):
         context["model_name"] = self.get_form_class()._meta.model._meta.verbose_name
         return context
 
+    def conflict_response(self, form, seen_version: int | None) -> HttpResponse:
+        """Someone saved the record after this user opened it: say so, list what they
+        changed, keep this user's entries and carry the current version, so saving again
+        applies them knowingly (nothing is overwritten silently, nothing typed is lost)."""
+        current = self.selector(pk=self.lookup)
+        if current is None:
+            raise Http404
+        changes = record_changes(current, seen_version, [n for n in form.fields if n != "version"])
+        messages.error(
+            self.request,
+            _(
+                "{obj} was changed by someone else after you opened it. Their changes are "
+                "listed above the form; your entries are kept. Save again to apply yours."
+            ).format(obj=current),
+        )
+        data = form.data.copy()
+        data[form.add_prefix("version")] = str(current.version)
+        for change in changes:
+            # A field this user left as they saw it takes the other person's value; one
+            # they edited keeps their entry (a three-way merge, shown in the table).
+            mine = form.cleaned_data.get(change["name"])
+            change["kept_mine"] = getattr(mine, "pk", mine) != change["seen"]
+            if not change["kept_mine"]:
+                key, now = form.add_prefix(change["name"]), change["now"]
+                if isinstance(now, bool):
+                    data.pop(key, None)
+                    if now:
+                        data[key] = "on"
+                else:
+                    data[key] = "" if now is None else str(now)
+        form.data = data
+        context = self.get_context_data(form=form)
+        context["conflict_changes"] = changes
+        return self.render_to_response(context, status=409)
+
     def form_valid(self, form):
         data = dict(form.cleaned_data)
         version = data.pop("version", None)
@@ -206,9 +283,8 @@ class ObjectEditView(StaffRequiredMixin, FormView):
             else:
                 obj = self.update(self.object, version, data)
                 messages.success(self.request, _("Saved {obj}.").format(obj=obj))
-        except VersionConflict as err:
-            messages.error(self.request, err.message)
-            return self.render_to_response(self.get_context_data(form=form), status=409)
+        except VersionConflict:
+            return self.conflict_response(form, version)
         except DomainError as err:
             messages.error(self.request, err.message)
             if err.field and err.field in form.fields:

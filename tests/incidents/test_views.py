@@ -233,3 +233,33 @@ def test_queue_counts_up_to_a_cap_and_says_so(client, agent, service, monkeypatc
     monkeypatch.setattr(CappedPaginator, "CAP", 10)
     page = client.get(url)
     assert "Page 1 of 3 (6 rows)" in page.content.decode()
+
+
+def test_stale_edit_lists_their_changes_and_merges(client, agent, manager, service):
+    """Agent opens the edit form at version 1; a manager retitles the incident; the agent
+    saves a new description. 409, the manager's change listed, the agent's description kept,
+    the untouched title taken from the manager; saving again keeps both."""
+    from incidents.services import incident_update
+
+    incident = incident_create(actor=agent, data={"title": "Mail down", "service": service})
+    url = reverse("incidents:incident_edit", args=[incident.number])
+    client.force_login(agent)
+    form = client.get(url).context["form"]
+    posted = {k: v for k, v in form.initial.items() if v is not None and k != "cis"}
+    posted.update(service=service.pk, assignment_group=service.support_group_id, version=1)
+    incident_update(actor=manager, incident=incident.pk, expected_version=1,
+                    data={"title": "Mail outage in Lund"})  # fmt: skip
+    response = client.post(url, {**posted, "description": "Users see timeouts."})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "changed by someone else" in html
+    assert "Mail down" in html
+    assert "Mail outage in Lund" in html
+    again = response.context["form"]
+    assert again["description"].value() == "Users see timeouts."
+    assert again["title"].value() == "Mail outage in Lund"
+    assert str(again["version"].value()) == "2"
+    saved = client.post(url, dict(again.data.items()))
+    assert saved.status_code == 302
+    incident.refresh_from_db()
+    assert (incident.title, incident.description) == ("Mail outage in Lund", "Users see timeouts.")
