@@ -133,11 +133,12 @@ def queue_rows_html(incidents: Iterable[Incident], now: datetime) -> list[str]:
         rows.append(
             format_html(
                 '<tr><td><input type="checkbox" name="incidents" value="{n}" aria-label="{sel}">'
-                '</td><td><a href="{url}{n}/">{n}</a>{major}</td><td>{title}</td>'
+                '<input type="hidden" name="v-{n}" value="{v}"></td><td><a href="{url}{n}/">{n}</a>{major}</td><td>{title}</td>'
                 '<td><span class="badge prio-{p}">{pd}</span></td>'
                 '<td><span class="badge state-{s}">{sd}</span></td><td>{service}</td>'
                 "<td>{who}</td><td>{sla}</td><td>{opened}</td></tr>",
                 n=incident.number,
+                v=incident.version,
                 sel=select % {"n": incident.number},
                 url=url,
                 major=major if incident.is_major else "",

@@ -5,7 +5,7 @@ the audit row), refreshes the SLA clocks from that history, and queues notificat
 outbox, all in one transaction.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -584,24 +584,33 @@ def incident_attachment_add(*, actor: Any, incident: Any, upload: Any) -> Incide
 
 
 def incident_bulk_apply(
-    *, actor: Any, numbers: Iterable[str], action: str, assignee: Any = None
+    *,
+    actor: Any,
+    numbers: Iterable[str],
+    action: str,
+    assignee: Any = None,
+    versions: Mapping[str, int] | None = None,
 ) -> tuple[list[str], list[tuple[str, str]]]:
     """Apply one action to many incidents, each in its own transaction.
 
-    Returns the numbers done and (number, message) for those refused; one refusal does not
-    stop the others.
+    `versions` are the versions the user saw (the list page sends them): an incident changed
+    since is refused, not overwritten. Returns the numbers done and (number, message) for
+    those refused; one refusal does not stop the others.
     """
     done: list[str] = []
     refused: list[tuple[str, str]] = []
+    versions = versions or {}
     for number in numbers:
+        expected = versions.get(number)
         try:
             if action == "assign":
                 incident_update(
-                    actor=actor, incident=number, expected_version=None, data={"assignee": assignee}
-                )
+                    actor=actor, incident=number, expected_version=expected,
+                    data={"assignee": assignee},
+                )  # fmt: skip
             else:
                 incident_transition(
-                    actor=actor, incident=number, name=action, expected_version=None
+                    actor=actor, incident=number, name=action, expected_version=expected
                 )
         except DomainError as err:
             refused.append((number, err.message))

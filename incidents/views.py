@@ -336,11 +336,18 @@ class IncidentBulkView(LoginRequiredMixin, View):
         if action == "assign" and form.cleaned_data["assignee"] is None:
             messages.error(request, _("Choose whom to assign to."))
             return redirect(back)
+        numbers = [i.number for i in form.cleaned_data["incidents"]]
+        versions = {}
+        for number in numbers:  # the version each row showed; a changed row is refused
+            seen = request.POST.get("v-" + number, "")
+            if seen.isdigit() and len(seen) < 10:
+                versions[number] = int(seen)
         done, refused = services.incident_bulk_apply(
             actor=request.user,
-            numbers=[i.number for i in form.cleaned_data["incidents"]],
+            numbers=numbers,
             action=action,
             assignee=form.cleaned_data["assignee"],
+            versions=versions,
         )
         if done:
             messages.success(request, _("Done: {numbers}").format(numbers=", ".join(done)))

@@ -153,6 +153,27 @@ def test_bulk_assign_reports_each_incident(client, agent, service):
     assert second.number in response.text  # refused, with its reason
 
 
+def test_bulk_refuses_rows_changed_since_the_list_was_shown(client, agent, manager, service):
+    from incidents.services import incident_update
+
+    stale = incident_create(actor=agent, data={"title": "Printer", "service": service})
+    fresh = incident_create(actor=agent, data={"title": "Scanner", "service": service})
+    client.force_login(agent)
+    page = client.get(reverse("incidents:incident_list")).content.decode()
+    assert 'name="v-{n}" value="1"'.format(n=stale.number) in page
+    incident_update(actor=manager, incident=stale.pk, expected_version=1, data={"urgency": 1})
+    response = client.post(
+        reverse("incidents:incident_bulk"),
+        {"incidents": [stale.number, fresh.number], "action": "start",
+         "v-" + stale.number: "1", "v-" + fresh.number: "1"},
+        follow=True,
+    )  # fmt: skip
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (stale.state, fresh.state) == ("new", "in_progress")
+    assert "{n}: The record was changed by someone else".format(n=stale.number) in response.text
+
+
 def test_attachment_upload_and_download(client, agent, service, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     incident = incident_create(actor=agent, data={"title": "x", "service": service})
