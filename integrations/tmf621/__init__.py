@@ -3,7 +3,8 @@
 Served at `/tmf-api/troubleTicketManagement/v4/troubleTicket` and at the specification's own
 base path `/tmf-api/troubleTicket/v4/troubleTicket` (the swagger file's `basePath`). List
 (`fields`, `offset`, `limit`, `X-Total-Count`, `X-Result-Count`; filters `status`, `severity`,
-`priority`, and `lastUpdate`/`creationDate` with `.gt/.gte/.lt/.lte`), retrieve, create (POST) and merge-patch (PATCH). Errors are the spec's `Error`
+`priority`, and `lastUpdate`/`creationDate` with `.gt/.gte/.lt/.lte`; `sort`, e.g.
+`-lastUpdate`; newest first by default), retrieve, create (POST) and merge-patch (PATCH). Errors are the spec's `Error`
 object. The mapping (see `mapping.py` for the tables):
 
 - `id` is the incident number; `name` ↔ title (a missing name becomes the description's first

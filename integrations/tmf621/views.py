@@ -268,6 +268,32 @@ def _date_filters(request: Request, queryset: Any) -> Any:
     return queryset
 
 
+_SORT_FIELDS = {
+    "id": "number",
+    "lastUpdate": "updated_at",
+    "creationDate": "opened_at",
+    "priority": "priority",
+    "severity": "impact",
+    "name": "title",
+}
+
+
+def _sort_keys(raw: str) -> list[str]:
+    """TMF630 sort: comma-separated attributes, "-" for descending, e.g. -lastUpdate,id."""
+    keys = []
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        name = part.lstrip("+-")
+        if name not in _SORT_FIELDS:
+            raise DomainError(
+                "invalid_sort",
+                _("Sort by one of {fields}.").format(fields=", ".join(_SORT_FIELDS)),
+                field="sort",
+                status=400,
+            )
+        keys.append(("-" if part.startswith("-") else "") + _SORT_FIELDS[name])
+    return keys
+
+
 class TroubleTicketListView(TroubleTicketBase):
     http_method_names = ["get", "post", "head", "options"]
 
@@ -292,6 +318,9 @@ class TroubleTicketListView(TroubleTicketBase):
                 raise DomainError("invalid_priority", _("Unknown priority."), status=400)
             queryset = queryset.filter(priority__in=levels)
         queryset = _date_filters(request, queryset)
+        sort = request.query_params.get("sort")
+        if sort:
+            queryset = queryset.order_by(*_sort_keys(sort), "-pk")
         total = queryset.count()
         page = list(queryset[offset : offset + limit]) if limit else []
         response = Response(self.represent(page))

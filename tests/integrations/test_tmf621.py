@@ -467,3 +467,17 @@ def test_poll_for_changes_with_date_operators(api_client, people, service, valid
         response = client.get(BASE, {"lastUpdate.gt": bad})
         assert response.status_code == 400
         assert validate(response.json(), "Error")["code"] == "invalid_lastUpdate"
+
+
+def test_sort(api_client, people, service, validate):
+    numbers = _make(api_client, people["agent"], 3)
+    client = _client(api_client, people["agent"])
+    assert [t["id"] for t in client.get(BASE, {"sort": "id"}).json()] == numbers
+    assert [t["id"] for t in client.get(BASE, {"sort": "-id"}).json()] == numbers[::-1]
+    client.patch(BASE + "/" + numbers[0], {"severity": "Critical"}, format="json")
+    ids = [t["id"] for t in client.get(BASE, {"sort": "-lastUpdate,id", "fields": "id"}).json()]
+    assert ids[0] == numbers[0]
+    assert client.get(BASE, {"sort": "priority,id"}).json()[0]["id"] == numbers[0]
+    response = client.get(BASE, {"sort": "colour"})
+    assert response.status_code == 400
+    assert validate(response.json(), "Error")["code"] == "invalid_sort"
