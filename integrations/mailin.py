@@ -4,7 +4,8 @@ Rules (README "Inbound e-mail"):
 
 - A new mail opens an incident: sender → caller (an active user with that address; else a
   requester account is created with an unusable password, so it cannot log in until the
-  person sets one; `MAILIN_UNKNOWN_SENDERS=ignore` drops such mail instead), subject → title,
+  person sets one; `MAILIN_UNKNOWN_SENDERS=ignore` drops such mail instead; mail from a
+  deactivated user's address is dropped), subject → title,
   body → description (text/plain preferred; HTML reduced to text by nh3), attachments kept
   (a refused file becomes a work note instead). The incident is logged by the `mail-in`
   account (no password; may only view and add incidents) on `MAILIN_SERVICE` with channel
@@ -204,10 +205,11 @@ def _robot() -> Any:
 
 
 def _sender_user(address: str, display: str) -> Any:
-    """The active user with this address, or a new requester (unusable password)."""
-    user = User.objects.filter(email__iexact=address, is_active=True).order_by("pk").first()
-    if user is not None:
-        return user
+    """The active user with this address, or a new requester (unusable password); None for
+    a deactivated user's address or, with MAILIN_UNKNOWN_SENDERS=ignore, an unknown one."""
+    users = list(User.objects.filter(email__iexact=address).order_by("-is_active", "pk")[:1])
+    if users:
+        return users[0] if users[0].is_active else None  # a deactivated person stays out
     if getattr(settings, "MAILIN_UNKNOWN_SENDERS", "create") != "create":
         return None
     base = re.sub(r"[^\w.@+-]", "", address.lower())[:140] or "mail-user"
@@ -280,7 +282,7 @@ def _apply(msg: EmailMessage) -> Outcome:
     display, address = parseaddr(str(msg.get("From")))
     sender = _sender_user(address, display)
     if sender is None:
-        return Outcome("ignored", "unknown-sender")
+        return Outcome("ignored", "unknown-or-inactive-sender")
     subject = str(msg.get("Subject") or "")
     text = message_text(msg)
     files = _attachments(msg)

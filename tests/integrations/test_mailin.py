@@ -472,3 +472,13 @@ def test_round_trip_notification_out_reply_in(imap, desk):
     assert "commented: 1" in fetch(imap.url)
     assert incident.comments.get().body == "Still jammed after lunch."
     assert Incident.objects.count() == 1
+
+
+def test_a_deactivated_users_mail_is_dropped_not_given_a_new_account(imap, desk):
+    from django.contrib.auth import get_user_model
+
+    make_user("gone", Role.REQUESTER, email="gone@example.com", is_active=False)
+    deliver(imap, mail(sender="Gone <GONE@example.com>"))
+    assert "ignored: 1" in fetch(imap.url)
+    assert not Incident.objects.exists()
+    assert get_user_model().objects.filter(email__iexact="gone@example.com").count() == 1
