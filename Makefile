@@ -64,6 +64,14 @@ lint: $(STAMP)
 fuzz: $(STAMP)
 	bash bench/fuzz.sh
 
+# Faults and races with real servers on loopback (tests/faults, tests/postgres): Redis stopped
+# while incidents arrive, a worker killed mid-review, PostgreSQL restarted under load, racing
+# writers, two workers and two beats. Needs PostgreSQL at 127.0.0.1:5432 and redis-server.
+FAULTS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/itsm_faults
+faults: $(STAMP)
+	DATABASE_URL=$(FAULTS_DATABASE_URL) $(BIN)/python -m pytest tests/postgres tests/faults \
+		-m "postgres or faults" -p no:xdist -s -q
+
 # Swedish and English messages: extract, then compile (the .mo files are committed).
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l sv --ignore=.venv --ignore=var --ignore=tests --ignore=bench --no-obsolete --no-wrap
