@@ -470,10 +470,199 @@ class Seeder:
         }
 
 
+# -- problems, changes and a PDCA review over all of it ----------------------------------------
+
+PROBLEMS = int(os.environ.get("BENCH_PROBLEMS", "5000"))
+CHANGES = int(os.environ.get("BENCH_CHANGES", "5000"))
+
+
+def _next_number(model, prefix: str) -> int:
+    last = NumberSequence.objects.filter(kind=prefix).values_list("last", flat=True).first() or 0
+    top = model.objects.aggregate(m=Max("number"))["m"] or prefix + "0"
+    return max(last, int(top[len(prefix) :] or 0)) + 1
+
+
+def seed_problems_and_changes(seeder: Seeder) -> dict:
+    """PROBLEMS problems (60 % resolved or closed, a fifth of those published as known
+    errors), every tenth incident linked to one, and CHANGES changes (85 % closed with an
+    outcome, some failed or backed out), opened over the same year; bulk inserts."""
+    from changes.models import Change
+    from problems.models import Problem, ProblemIncident
+
+    rng, now = seeder.rng, seeder.now
+    started = time.monotonic()
+    admin = seeder.users["admin"]
+    for model in (Problem, Change):
+        model._meta.get_field("updated_at").auto_now = False
+    first = _next_number(Problem, "PRB")
+    problems = []
+    for i, opened in enumerate(sorted(_stamp(rng, now, seeder.tz) for _ in range(PROBLEMS))):
+        service = rng.choices(seeder.services, weights=seeder.service_weights)[0]
+        title, category, _sub = rng.choice(TITLES)
+        done = rng.random() < 0.6
+        resolved = min(opened + dt.timedelta(days=rng.uniform(1, 40)), now) if done else None
+        known = done and rng.random() < 0.2
+        problems.append(
+            Problem(
+                number="PRB{n:07d}".format(n=first + i),
+                title="Recurring: " + title.lower(),
+                service=service,
+                category=category,
+                priority=rng.randint(2, 4),
+                state=("closed" if rng.random() < 0.5 else "resolved")
+                if done
+                else "root_cause_analysis",
+                opened_at=opened,
+                opened_by=admin,
+                resolved_at=resolved,
+                closed_at=resolved,
+                known_error=known,
+                known_error_published_at=resolved if known else None,
+                created_at=opened,
+                updated_at=resolved or opened,
+            )
+        )
+    with transaction.atomic():
+        problems = Problem.objects.bulk_create(problems, batch_size=BATCH)
+        by_service: dict[int, list] = {}
+        for problem in problems:
+            by_service.setdefault(problem.service_id, []).append(problem)
+        incidents = Incident.objects.filter(number__gte="INC{n:07d}".format(n=seeder.first))
+        links = [
+            ProblemIncident(problem=rng.choice(by_service[svc]), incident_id=pk, linked_by=admin)
+            for pk, svc in incidents.values_list("pk", "service_id").order_by("pk")[::10]
+            if svc in by_service
+        ]
+        ProblemIncident.objects.bulk_create(links, batch_size=BATCH)
+    first = _next_number(Change, "CHG")
+    changes = []
+    outcomes = (
+        ["successful"] * 80 + ["successful_with_issues"] * 8 + ["failed"] * 7 + ["backed_out"] * 5
+    )
+    for i, opened in enumerate(sorted(_stamp(rng, now, seeder.tz) for _ in range(CHANGES))):
+        service = rng.choices(seeder.services, weights=seeder.service_weights)[0]
+        start = opened + dt.timedelta(days=rng.uniform(1, 10))
+        closed = rng.random() < 0.85 and start + dt.timedelta(days=1) < now
+        changes.append(
+            Change(
+                number="CHG{n:07d}".format(n=first + i),
+                title="Patch " + service.name,
+                service=service,
+                state="closed" if closed else "scheduled",
+                change_type="normal",
+                impact=2,
+                likelihood=2,
+                risk="medium",
+                planned_start=start,
+                planned_end=start + dt.timedelta(hours=2),
+                outcome=rng.choice(outcomes) if closed else "",
+                opened_at=opened,
+                opened_by=admin,
+                closed_at=start + dt.timedelta(hours=rng.uniform(3, 30)) if closed else None,
+                created_at=opened,
+                updated_at=opened,
+            )
+        )
+    with transaction.atomic():
+        Change.objects.bulk_create(changes, batch_size=BATCH)
+    with connection.cursor() as cursor:
+        for model in (Problem, ProblemIncident, Change):
+            cursor.execute(
+                "VACUUM (ANALYZE) {t}".format(t=connection.ops.quote_name(model._meta.db_table))
+            )
+    return {
+        "problems": len(problems),
+        "problem_links": len(links),
+        "changes": len(changes),
+        "seconds": round(time.monotonic() - started, 1),
+    }
+
+
+def pdca_review_measure(seeder: Seeder) -> list[dict]:
+    """A strategy over every service with a cycle over the seeded year, one goal per KPI
+    and three done improvement actions; the records of the year linked to the cycle (as
+    creating it does), then two weekly reviews; each step timed and its SQL queries
+    counted."""
+    from django.test.utils import CaptureQueriesContext
+
+    from pdca.kpis import CATALOGUE
+    from pdca.models import Cycle, Goal, ImprovementAction, Strategy
+    from pdca.services import review_run
+
+    now, today = seeder.now, timezone.localdate(seeder.now)
+    owner = seeder.users["maria"]
+    strategy = Strategy.objects.create(
+        name="Benchmark: every service",
+        vision="Measured over a year of operations.",
+        owner=owner,
+        horizon_start=today - dt.timedelta(days=DAYS + 1),
+        horizon_end=today + dt.timedelta(days=30),
+    )
+    cycle = Cycle.objects.create(
+        strategy=strategy,
+        name="Benchmark year",
+        start=today - dt.timedelta(days=DAYS),
+        end=today + dt.timedelta(days=14),
+        review_days=7,
+        phase="do",
+    )
+    goals = {}
+    for key, kpi in CATALOGUE.items():
+        goals[key] = Goal.objects.create(
+            cycle=cycle,
+            name="Benchmark " + key,
+            kpi=key,
+            target=50,
+            direction="at_least" if kpi.higher_is_better else "at_most",
+        )
+    for key, days in (("mttr_hours", 40), ("reopen_rate", 60), ("backlog", 30)):
+        ImprovementAction.objects.create(
+            title="Benchmark action on " + key,
+            owner=owner,
+            due_date=today - dt.timedelta(days=days),
+            status="done",
+            goal=goals[key],
+            completed_at=now - dt.timedelta(days=days),
+        )
+    from pdca.services import record_links_refresh
+
+    started = time.monotonic()
+    with CaptureQueriesContext(connection) as ctx:  # what creating the cycle in the UI does
+        record_links_refresh(cycle_id=cycle.pk, rebuild=True)
+    results = [
+        {
+            "what": "linking",
+            "seconds": round(time.monotonic() - started, 2),
+            "queries": len(ctx),
+            "linked": cycle.record_links.count(),
+        }
+    ]
+    for weeks_ago in (2, 1):
+        end = now - dt.timedelta(days=7 * (weeks_ago - 1))
+        started = time.monotonic()
+        with CaptureQueriesContext(connection) as ctx:
+            review = review_run(
+                cycle_id=cycle.pk, period_start=end - dt.timedelta(days=7), period_end=end, now=end
+            )
+        results.append(
+            {
+                "what": "review",
+                "seconds": round(time.monotonic() - started, 2),
+                "queries": len(ctx),
+                "snapshots": review.snapshots.count(),
+                "findings": review.findings.count(),
+                "checks": review.action_checks.count(),
+                "linked": cycle.record_links.count(),
+            }
+        )
+    return results
+
+
 def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("bench/seed.py: the benchmark expects PostgreSQL (DATABASE_URL=postgres://...)")
-    result = Seeder().run()
+    seeder = Seeder()
+    result = seeder.run()
     open_n = sum(result["states"].get(s, 0) for s in ("new", "in_progress", "on_hold"))
     print(
         "Seeded {incidents:,} incidents, {history:,} history rows, {comments:,} comments "
@@ -486,6 +675,30 @@ def main() -> None:
             pct=100 * open_n / max(1, result["incidents"]),
         )
     )
+    if PROBLEMS or CHANGES:
+        extra = seed_problems_and_changes(seeder)
+        print(
+            "Seeded {problems:,} problems ({problem_links:,} incident links) and "
+            "{changes:,} changes in {seconds:.1f} s.".format(**extra)
+        )
+    if os.environ.get("BENCH_PDCA", "1") != "0":
+        linking, *reviews = pdca_review_measure(seeder)
+        print(
+            "PDCA: linking {linked:,} incidents, problems and changes to a new year-long "
+            "cycle: {seconds:.2f} s, {queries} SQL queries.".format(**linking)
+        )
+        for n, review in enumerate(reviews, start=1):
+            print(
+                "PDCA weekly review {n} over {incidents:,} incidents, {problems:,} problems, "
+                "{changes:,} changes: {seconds:.2f} s, {queries} SQL queries "
+                "({snapshots} goals, {findings} findings, {checks} action checks).".format(
+                    n=n,
+                    incidents=Incident.objects.count(),
+                    problems=PROBLEMS,
+                    changes=CHANGES,
+                    **review,
+                )
+            )
     state_path = os.environ.get("BENCH_STATE")
     if state_path:
         Path(state_path).write_text(json.dumps(result, indent=2) + "\n")

@@ -24,6 +24,7 @@ from pdca.choices import (
     GoalStatus,
     StrategicKind,
     Trend,
+    Verdict,
 )
 from pdca.kpis import CATALOGUE, MEAN_KPIS, KpiScope, kpi_compute, kpi_distribution
 from pdca.models import (
@@ -39,7 +40,7 @@ from pdca.models import (
     Strategy,
 )
 from pdca.selectors import cycle_covering
-from problems.models import Problem, SuggestedProblem
+from problems.models import Problem, ProblemIncident, SuggestedProblem
 from problems.selectors import OPEN_STATES as PROBLEM_OPEN_STATES
 
 AT_RISK_MARGIN = 0.10  # within 10 % of the target on the wrong side
@@ -266,6 +267,7 @@ ACTION_DUE_DAYS = 14  # a proposed action is due two weeks after the review that
 CHECK_MAX_WINDOW = timedelta(days=90)  # compare at most 90 days before vs 90 days after
 CHECK_MIN_WINDOW = timedelta(days=7)  # under a week after completion: too early to tell
 CHECK_HORIZON = timedelta(days=180)  # done actions are re-checked for half a year
+CHECK_MIN_EFFECT = 0.05  # under a 5 % relative change the verdict is "no measurable change"
 
 ACTION_FIELDS = (
     "title", "description", "owner", "due_date", "status", "expected_benefit", "goal",
@@ -336,7 +338,9 @@ def action_effect(action: ImprovementAction, *, until: datetime) -> dict[str, An
     completion (the after window ends at `until`, at most CHECK_MAX_WINDOW), the sample sizes
     and a two-sided test suited to the KPI: Mann-Whitney U on durations (MTTR), a
     two-proportion z-test on rates, a Poisson comparison on counts (a backlog is treated as
-    a count at the end of each window). A few aggregate queries, whatever the row count."""
+    a count at the end of each window). A significant change of less than CHECK_MIN_EFFECT
+    of the before value is "no measurable change". A few aggregate queries, whatever the row
+    count."""
     goal = action.goal
     done_at = action.completed_at
     window = min(until - done_at, CHECK_MAX_WINDOW)
@@ -363,6 +367,16 @@ def action_effect(action: ImprovementAction, *, until: datetime) -> dict[str, An
         )
     else:
         result = stats.poisson_rates(before.sample, after.sample)
+    verdict = stats.verdict_from(result, higher_is_better=goal.direction == Direction.AT_LEAST)
+    if (
+        verdict in (Verdict.IMPROVED, Verdict.WORSE)
+        and before.value is not None
+        and after.value is not None
+        and abs(after.value - before.value) < CHECK_MIN_EFFECT * abs(before.value)
+    ):
+        # Significant but tiny (large samples make any difference "significant"): the
+        # register should not credit an action with a change nobody would notice.
+        verdict = Verdict.NO_CHANGE
     return {
         "window_days": max(window.days, 0),
         "before_value": before.value,
@@ -371,9 +385,7 @@ def action_effect(action: ImprovementAction, *, until: datetime) -> dict[str, An
         "after_n": after.sample,
         "test": result.test,
         "p_value": None if result.p_value is None else round(result.p_value, 6),
-        "verdict": stats.verdict_from(
-            result, higher_is_better=goal.direction == Direction.AT_LEAST
-        ),
+        "verdict": verdict,
     }
 
 
@@ -450,17 +462,24 @@ RECURRING_AFTER_FIX_MIN = 2  # incidents on a resolved problem within one period
 def _recurring_after_fix_findings(review: Review) -> list[Finding]:
     """Problems resolved before incidents linked to them kept arriving in the period."""
     start, end = review.period_start, review.period_end
-    recurring = Q(
-        incident_links__incident__opened_at__gte=start,
-        incident_links__incident__opened_at__lt=end,
-        incident_links__incident__opened_at__gt=F("resolved_at"),
-    )
-    problems = (
-        Problem.objects.filter(resolved_at__isnull=False, resolved_at__lt=end)
-        .annotate(recurred=Count("incident_links", filter=recurring))
+    rows = list(
+        ProblemIncident.objects.filter(
+            incident__opened_at__gte=start,
+            incident__opened_at__lt=end,
+            problem__resolved_at__isnull=False,
+            problem__resolved_at__lt=F("incident__opened_at"),
+        )
+        .values("problem_id")
+        .annotate(recurred=Count("pk"))
         .filter(recurred__gte=RECURRING_AFTER_FIX_MIN)
-        .order_by("pk")[:50]
+        .order_by("problem_id")[:50]
     )
+    by_pk = Problem.objects.in_bulk([r["problem_id"] for r in rows])
+    problems = []
+    for row in rows:
+        problem = by_pk[row["problem_id"]]
+        problem.recurred = row["recurred"]
+        problems.append(problem)
     findings = []
     for problem in problems:
         finding = Finding(

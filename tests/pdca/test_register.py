@@ -181,6 +181,16 @@ def test_an_action_that_changed_nothing_says_so(goal):
 
 
 @pytest.mark.django_db
+def test_a_significant_but_tiny_change_is_no_measurable_change(goal):
+    for day in range(1, 13):  # 10.0 h before, 10.2 h after: every pair ranks the same way
+        resolved(goal, DONE - dt.timedelta(days=day, hours=1), 10)
+        resolved(goal, DONE + dt.timedelta(days=day, hours=1), 10.2)
+    effect = action_effect(done_action(goal), until=DONE + dt.timedelta(days=14))
+    assert effect["p_value"] < 0.001
+    assert effect["verdict"] == "no_change"  # a 2 % change nobody would notice
+
+
+@pytest.mark.django_db
 def test_worse_and_too_little_data(goal):
     for day in range(1, 11):
         resolved(goal, DONE - dt.timedelta(days=day, hours=1), 1 + day % 2)
