@@ -35,3 +35,8 @@ class BoundedDateTimeField(forms.DateTimeField):
                 _("Give a date between 1900 and 9998."), code="out_of_range"
             )
         return result
+
+
+def any_yes_no() -> forms.Select:
+    """The widget of a yes/no filter: "Any" rather than django-filter's "Unknown"."""
+    return forms.Select(choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))])

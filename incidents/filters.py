@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Service, SupportGroup
+from core.forms import any_yes_no
 from incidents.choices import IncidentState, Priority
 from incidents.models import Incident, IncidentComment
 from sla.choices import SlaState
@@ -71,7 +72,7 @@ class IncidentFilterSet(django_filters.FilterSet):
     opened_before = django_filters.DateFilter(
         field_name="opened_at", lookup_expr="date__lte", label=_("Opened to")
     )
-    is_major = django_filters.BooleanFilter(label=_("Major incident"))
+    is_major = django_filters.BooleanFilter(label=_("Major incident"), widget=any_yes_no())
     ordering = django_filters.OrderingFilter(
         fields=(
             ("number", "number"),

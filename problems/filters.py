@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Service, SupportGroup
+from core.forms import any_yes_no
 from incidents.choices import Priority
 from problems.choices import ProblemState
 from problems.models import Problem
@@ -20,7 +21,7 @@ class ProblemFilterSet(django_filters.FilterSet):
     assignment_group = django_filters.ModelChoiceFilter(
         queryset=SupportGroup.objects.order_by("name"), label=_("Group")
     )
-    known_error = django_filters.BooleanFilter(label=_("Known error"))
+    known_error = django_filters.BooleanFilter(label=_("Known error"), widget=any_yes_no())
     ordering = django_filters.OrderingFilter(
         fields=(
             ("number", "number"),

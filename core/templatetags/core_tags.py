@@ -64,7 +64,7 @@ def widget(bound: forms.BoundField) -> str:
         values = []
     selected = {"" if v is None else str(v) for v in values}
     options = []
-    for option_value, label in bound.field.choices:
+    for option_value, label in select.choices:
         if isinstance(label, list | tuple):  # option groups: leave them to Django
             return str(bound)
         option_value = "" if option_value is None else str(option_value)
