@@ -2,13 +2,13 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from changes.models import Change
+from core.mail import notification_send
 from core.outbox import processed_message_claim
 
 SUBJECTS = {
@@ -46,5 +46,5 @@ def change_notification_send(
                     settings.SITE_URL.rstrip("/") + change.get_absolute_url(),
                 ]
             )
-        send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
+        notification_send(subject=subject, body=body, to=recipient.email)
     return True

@@ -81,7 +81,7 @@ def _replay(record: IdempotencyRecord) -> HttpResponse:
 
 
 class IdempotencyMiddleware:
-    """Applies Idempotency-Key to writes under /api/."""
+    """Applies Idempotency-Key to writes under /api/ and /tmf-api/."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -91,7 +91,7 @@ class IdempotencyMiddleware:
         if (
             raw is None
             or request.method not in WRITE_METHODS
-            or not request.path.startswith("/api/")
+            or not request.path.startswith(("/api/", "/tmf-api/"))
         ):
             return self.get_response(request)
         match = KEY_PATTERN.match(raw.strip())

@@ -2,13 +2,13 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.mail import notification_send
 from core.outbox import processed_message_claim
 from incidents.models import Incident, IncidentComment
 
@@ -63,5 +63,5 @@ def incident_notification_send(
             body = render_to_string("incidents/email/notification.txt", context)
         # Sent inside the claim's transaction: if sending fails, the claim rolls back and
         # the retry sends it; if the commit fails after sending, a duplicate is possible.
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
+        notification_send(subject=subject, body=body, to=recipient.email)
     return True

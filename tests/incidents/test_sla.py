@@ -167,3 +167,5 @@ def test_notification_task_sends_once_per_outbox_message(agent, service, request
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["anna@example.com"]
     assert incident.number in mail.outbox[0].subject
+    # automatic mail: auto-responders (and the desk's own mail reader) must not answer it
+    assert mail.outbox[0].extra_headers["Auto-Submitted"] == "auto-generated"

@@ -481,3 +481,14 @@ def test_sort(api_client, people, service, validate):
     response = client.get(BASE, {"sort": "colour"})
     assert response.status_code == 400
     assert validate(response.json(), "Error")["code"] == "invalid_sort"
+
+
+def test_a_retried_create_with_its_idempotency_key_makes_one_ticket(api_client, people, service):
+    client = _client(api_client, people["agent"])
+    body = _new_ticket()
+    first = client.post(BASE, body, format="json", HTTP_IDEMPOTENCY_KEY="noc-4711-1")
+    again = client.post(BASE, body, format="json", HTTP_IDEMPOTENCY_KEY="noc-4711-1")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert Incident.objects.filter(title=body["name"]).count() == 1
