@@ -139,6 +139,7 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Comment")
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
 
 class RiskQuestionnaireForm(forms.Form):

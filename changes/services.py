@@ -336,14 +336,22 @@ def change_transition(
 
 @transaction.atomic
 def change_decide(
-    *, actor: Any, change: Any, approve: bool, comment: str = "", now: datetime | None = None
+    *,
+    actor: Any,
+    change: Any,
+    approve: bool,
+    comment: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> ChangeApproval:
-    """Record a CAB member's approval or rejection. A rejection sends the change back to
-    Draft with the reason. Raises: not_found, permission_denied, not_an_approver,
-    already_decided, not_awaiting_approval, rejection_reason_required."""
+    """Record a CAB member's approval or rejection of the version they read (a change
+    edited since is refused: nobody approves a plan they have not seen). A rejection sends
+    the change back to Draft with the reason. Raises: not_found, permission_denied,
+    version_conflict, not_an_approver, already_decided, not_awaiting_approval,
+    rejection_reason_required."""
     permission_require(actor, "changes.approve_change")
     now = now or timezone.now()
-    obj = _lock(change, None)
+    obj = _lock(change, expected_version)
     if obj.state != ChangeState.AUTHORISATION:
         raise DomainError(
             "not_awaiting_approval", _("This change is not awaiting approval."), status=409

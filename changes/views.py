@@ -196,6 +196,7 @@ class ChangeDecisionView(ActionView):
             change=self.kwargs["number"],
             approve=approve,
             comment=form.cleaned_data.get("comment", ""),
+            expected_version=form.cleaned_data.get("version"),
         )
         messages.success(
             request, _("Approved.") if approve else _("Rejected; the change is back in draft.")

@@ -83,13 +83,15 @@ class ChangeViewSet(ServiceBackedViewSet):
         parameters=[
             OpenApiParameter("decision", str, OpenApiParameter.PATH, enum=["approve", "reject"])
         ],
-        responses={200: s.ChangeOutputSerializer, **RULE_RESPONSES},
+        responses={200: s.ChangeOutputSerializer, **RULE_RESPONSES, **PRECONDITION_RESPONSES},
+        description="Approve or reject the version read: If-Match carries its ETag.",
     )
     @action(detail=True, methods=["post"], url_path=r"(?P<decision>approve|reject)")
     def decision(self, request, number=None, decision=None):
         if not request.user.has_perm("changes.approve_change"):
             raise PermissionDenied()
         change = self.get_object()
+        expected = self.expected_version(request, change)
         serializer = s.DecisionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.change_decide(
@@ -97,6 +99,7 @@ class ChangeViewSet(ServiceBackedViewSet):
             change=change.pk,
             approve=decision == "approve",
             comment=serializer.validated_data["comment"],
+            expected_version=expected,
         )
         return self._refetch(change)
 

@@ -68,14 +68,19 @@ def test_api_flow_with_approval_and_refusals(api_client, agent, approver, servic
         )
         assert response.status_code == 200, response.json()
         etag = response["ETag"]
-    assert client.post(f"/api/v1/changes/{number}/approve/", {}, format="json").status_code == 403
+    approve = f"/api/v1/changes/{number}/approve/"
+    assert client.post(approve, {}, format="json", HTTP_IF_MATCH=etag).status_code == 403
     cab_client = api_client(approver)
-    approved = cab_client.post(
-        f"/api/v1/changes/{number}/approve/", {"comment": "OK"}, format="json"
+    # an approval names the version read: without it 428, with an older one 412
+    assert cab_client.post(approve, {"comment": "OK"}, format="json").status_code == 428
+    refused = cab_client.post(
+        approve, {"comment": "OK"}, format="json", HTTP_IF_MATCH=created["ETag"]
     )
-    assert approved.status_code == 200
+    assert refused.status_code == 412  # v1: the change has moved on since (submitted, sent)
+    approved = cab_client.post(approve, {"comment": "OK"}, format="json", HTTP_IF_MATCH=etag)
+    assert approved.status_code == 200, approved.json()
     assert approved.json()["approvals"][0]["decision"] == "approved"
-    twice = cab_client.post(f"/api/v1/changes/{number}/approve/", {}, format="json")
+    twice = cab_client.post(approve, {}, format="json", HTTP_IF_MATCH=approved["ETag"])
     assert (twice.status_code, twice.json()["errors"][0]["code"]) == (
         409,
         "not_awaiting_approval",
@@ -144,8 +149,17 @@ def test_detail_page_for_cab_member_shows_the_decision_form(client, agent, appro
         follow=True,
     )
     assert Change.objects.get().state == "authorisation"  # a rejection needs a reason
+    assert 'name="version" value="3"' in page.content.decode()
+    stale = client.post(
+        reverse("changes:change_decide", args=[change.number, "reject"]),
+        {"comment": "Too risky", "version": 1},
+        follow=True,
+    )
+    assert "changed by someone else" in stale.content.decode()
+    assert Change.objects.get().state == "authorisation"  # decided on an old version: refused
     client.post(
-        reverse("changes:change_decide", args=[change.number, "reject"]), {"comment": "Too risky"}
+        reverse("changes:change_decide", args=[change.number, "reject"]),
+        {"comment": "Too risky", "version": 3},
     )
     assert Change.objects.get().state == "draft"
 
