@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PROD_ENV := DEBUG=false SECRET_KEY=lint-only-$(shell printf '%050d' 0)-long-enough \
 	ALLOWED_HOSTS=desk.example.com DATABASE_URL=sqlite:///var/lint.sqlite3
 
-.PHONY: run test test-fast lint venv browser mailserver alertmanager messages clean
+.PHONY: run test test-fast lint venv browser mailserver alertmanager messages clean fuzz faults audit
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,14 @@ FAULTS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/itsm_faults
 faults: $(STAMP)
 	DATABASE_URL=$(FAULTS_DATABASE_URL) $(BIN)/python -m pytest tests/postgres tests/faults \
 		-m "postgres or faults" -p no:xdist -s -q
+
+# Security: bandit over the code (new findings only; the reviewed ones are in
+# .ci/bandit-baseline.json, explained in the README) and pip-audit over the pins (--strict:
+# a package it cannot look up is a failure, not a pass).
+audit: $(STAMP)
+	$(BIN)/bandit -q -r core catalog sla incidents problems changes pdca integrations itsm \
+		-x '*/migrations/*' -b .ci/bandit-baseline.json
+	$(BIN)/pip-audit --strict --progress-spinner off -r requirements-dev.txt
 
 # Swedish and English messages: extract, then compile (the .mo files are committed).
 messages: $(STAMP)
