@@ -267,3 +267,31 @@ class OpenAlert(models.Model):
 
     def __str__(self) -> str:
         return self.fingerprint
+
+
+class AlertEvent(models.Model):
+    """One received alert, stored as it came (the webhook answers at once) and processed in
+    order per key by a worker: `shard` spreads keys over parallel drainers, one at a time each."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    status = models.CharField(max_length=10)
+    shard = models.PositiveSmallIntegerField(default=0)
+    data = models.JSONField(default=dict)
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, blank=True)
+    incident_number = models.CharField(max_length=20, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["integration", "shard", "id"],
+                condition=models.Q(processed_at__isnull=True),
+                name="alertevent_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "{key} {status}".format(key=self.key, status=self.status)

@@ -5,7 +5,12 @@ from django.conf import settings
 from django.db import OperationalError
 
 from integrations.mailin import mail_fetch
-from integrations.services import webhook_deliver, webhook_fan_out
+from integrations.services import (
+    alerts_pending,
+    alerts_process,
+    webhook_deliver,
+    webhook_fan_out,
+)
 
 MAX_RETRIES = 8
 
@@ -55,3 +60,29 @@ def fetch_mail(**kwargs) -> str:
     if not settings.MAILIN_URL:
         return "not configured"
     return str(mail_fetch(url=settings.MAILIN_URL))
+
+
+@shared_task(
+    name="integrations.process_alerts",
+    acks_late=True,
+    soft_time_limit=90,
+    time_limit=120,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def process_alerts(*, integration_id: int, shard: int, **kwargs) -> int:
+    """Drain one shard of an integration's alert inbox; queue another run if time ran out."""
+    done = alerts_process(integration_id=integration_id, shard=shard)
+    if done < 0:
+        process_alerts.apply_async(kwargs={"integration_id": integration_id, "shard": shard})
+    return done
+
+
+@shared_task(name="integrations.sweep_alerts", acks_late=True, soft_time_limit=20, time_limit=30)
+def sweep_alerts(**kwargs) -> int:
+    """Safety net for a lost or skipped trigger: queue a drain for every shard with events."""
+    pending = alerts_pending()
+    for integration_id, shard in pending:
+        process_alerts.apply_async(kwargs={"integration_id": integration_id, "shard": shard})
+    return len(pending)

@@ -383,6 +383,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.close_resolved_incidents",
         "schedule": crontab(minute=7),
     },
+    # Inbound alerts are queued when stored; this catches a trigger the broker lost.
+    "integrations.sweep_alerts": {"task": "integrations.sweep_alerts", "schedule": 15.0},
 }
 OUTBOX_BATCH_SIZE = 100
 OUTBOX_MAX_ATTEMPTS = 10

@@ -138,12 +138,10 @@ class EventSerializer(serializers.Serializer):
         return attrs
 
 
-class AlertOutcomeSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    outcome = serializers.CharField(help_text="created, noted, resolved or ignored")
-    incident = serializers.CharField(allow_null=True, help_text="The incident number.")
-
-
 class AlertsReceivedSerializer(serializers.Serializer):
-    received = serializers.IntegerField()
-    results = AlertOutcomeSerializer(many=True)
+    """Accepted: the alerts are stored and processed in order per key within seconds."""
+
+    received = serializers.IntegerField(help_text="How many alerts were stored.")
+    ids = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The stored alerts' ids, in order."
+    )

@@ -2,11 +2,13 @@
 Alertmanager webhook and generic JSON events that open, note and resolve incidents."""
 
 import json
+import logging
 import math
 from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -25,6 +27,9 @@ from integrations.api.authentication import (
     TokenScopePermission,
 )
 from integrations.api.throttling import ApiTokenRateThrottle
+from integrations.tasks import process_alerts
+
+logger = logging.getLogger(__name__)
 
 
 class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -129,15 +134,25 @@ class IntegrationEndpoint(APIView):
         return super().handle_exception(exc)
 
     def answer(self, integration, alerts) -> Response:
-        outcomes = services.alerts_receive(integration=integration, alerts=alerts)
+        """Store the alerts and answer 202 at once; workers open, note and resolve incidents
+        (queued when this commits; the periodic sweep catches a lost trigger)."""
+        with transaction.atomic():
+            events = services.alerts_store(integration=integration, alerts=alerts)
+            shards = sorted({event.shard for event in events})
+            transaction.on_commit(lambda: _queue_processing(integration.pk, shards))
         return Response(
-            {
-                "received": len(outcomes),
-                "results": [
-                    {"key": o.key, "outcome": o.outcome, "incident": o.incident} for o in outcomes
-                ],
-            }
+            {"received": len(events), "ids": [event.pk for event in events]},
+            status=status.HTTP_202_ACCEPTED,
         )
+
+
+def _queue_processing(integration_id: int, shards: list[int]) -> None:
+    for shard in shards:
+        try:
+            process_alerts.apply_async(kwargs={"integration_id": integration_id, "shard": shard})
+        except Exception:  # the broker is down: the sweep drains the stored alerts later
+            logger.warning("could not queue alert processing", exc_info=True)
+            return
 
 
 ERRORS = {
@@ -161,7 +176,7 @@ class AlertmanagerWebhookView(IntegrationEndpoint):
 
     @extend_schema(
         request=s.AlertmanagerPayloadSerializer,
-        responses={200: s.AlertsReceivedSerializer, **ERRORS},
+        responses={202: s.AlertsReceivedSerializer, **ERRORS},
         auth=[{"apiToken": []}],
     )
     def post(self, request):
@@ -192,7 +207,7 @@ class EventWebhookView(IntegrationEndpoint):
 
     @extend_schema(
         request=s.EventSerializer,
-        responses={200: s.AlertsReceivedSerializer, **ERRORS},
+        responses={202: s.AlertsReceivedSerializer, **ERRORS},
         auth=[{"apiToken": []}],
     )
     def post(self, request):

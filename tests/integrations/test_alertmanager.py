@@ -14,8 +14,17 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from core.models import TimelineKind
 from incidents.models import Incident, IncidentComment
-from integrations.models import AlertRule, OpenAlert, TokenScope
-from integrations.services import AlertIn, alerts_receive, integration_create, token_create
+from integrations.models import AlertEvent, AlertRule, OpenAlert, TokenScope
+from integrations.services import (
+    AlertIn,
+    alerts_pending,
+    alerts_process,
+    alerts_receive,
+    integration_create,
+    token_create,
+)
+from integrations.tasks import process_alerts, sweep_alerts
+from tests.conftest import run_task
 from tests.factories import ConfigurationItemFactory, ServiceFactory, SupportGroupFactory
 
 CAPTURED = Path(__file__).resolve().parents[3] / "shared/data/webhooks/alertmanager-0.25/captured"
@@ -46,13 +55,24 @@ def am(integration, manager):
     return client
 
 
+def drain():
+    """What the workers do after the answer: process every stored alert."""
+    for integration_id, shard in alerts_pending():
+        alerts_process(integration_id=integration_id, shard=shard)
+
+
 def post(client, body, url=URL):
-    return client.post(url, json.dumps(body), content_type="application/json")
+    response = client.post(url, json.dumps(body), content_type="application/json")
+    if response.status_code == 202:
+        drain()
+    return response
 
 
 def outcomes(response):
-    assert response.status_code == 200, response.content
-    return [(r["key"], r["outcome"]) for r in response.json()["results"]]
+    assert response.status_code == 202, response.content
+    ids = response.json()["ids"]
+    events = {event.pk: event for event in AlertEvent.objects.filter(pk__in=ids)}
+    return [(events[pk].key, events[pk].outcome) for pk in ids]
 
 
 def notes(incident):
@@ -231,7 +251,7 @@ def test_tokens_other_than_the_integrations_are_refused(am, integration, agent, 
 @pytest.mark.django_db
 def test_over_the_rate_alertmanager_is_told_to_retry_not_to_drop(am, monkeypatch, throttle_cache):
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "integration", "2/min")
-    assert [post(am, captured(1)).status_code for _ in range(2)] == [200, 200]
+    assert [post(am, captured(1)).status_code for _ in range(2)] == [202, 202]
     response = post(am, captured(1))
     assert response.status_code == 503  # Alertmanager retries 5xx; a 429 it would drop
     assert int(response["Retry-After"]) > 0
@@ -312,3 +332,40 @@ def test_both_endpoints_are_documented_in_the_schema():
     assert {"key", "status", "title", "labels"} <= set(event["properties"])
     assert "post" in schema["paths"]["/api/v1/integrations/events/"]
     assert "post" in schema["paths"]["/api/v1/integrations/alertmanager/"]
+
+
+@pytest.mark.django_db
+def test_the_answer_comes_before_the_work_and_the_work_keeps_the_order(am):
+    body = captured(1)
+    resolved = captured(5)["alerts"][0]
+    body["alerts"].append(resolved)  # fired and resolved in one message: in that order
+    response = am.post(URL, json.dumps(body), content_type="application/json")
+    assert response.status_code == 202
+    assert response.json()["received"] == 2
+    assert not Incident.objects.exists()  # nothing done yet: the workers do it
+    ((integration_id, shard),) = alerts_pending()
+    assert run_task(sweep_alerts) == 1
+    assert run_task(process_alerts, integration_id=integration_id, shard=shard) == 2
+    assert outcomes(response) == [
+        ("c80879f91637440a", "created"),
+        ("c80879f91637440a", "resolved"),
+    ]
+    assert Incident.objects.get().state == "resolved"
+    assert alerts_pending() == []
+
+
+@pytest.mark.django_db
+def test_one_drainer_per_shard_at_a_time(am, integration):
+    from django.core.cache import cache
+
+    from integrations.services import alert_shard
+
+    am.post(URL, json.dumps(captured(1)), content_type="application/json")
+    shard = alert_shard("c80879f91637440a")
+    lock = "alerts-drain-{i}-{s}".format(i=integration.pk, s=shard)
+    cache.add(lock, 1, 60)  # another worker is draining this shard
+    assert alerts_process(integration_id=integration.pk, shard=shard) == 0
+    assert not Incident.objects.exists()
+    cache.delete(lock)
+    assert alerts_process(integration_id=integration.pk, shard=shard) == 1
+    assert Incident.objects.count() == 1

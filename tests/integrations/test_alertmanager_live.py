@@ -61,6 +61,11 @@ def _until(check, timeout=30.0, what="condition"):
 
 @pytest.fixture
 def alertmanager(tmp_path, live_server, manager):
+    from celery import current_app
+
+    # the worker's part runs right after each answer, in the server's thread
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
     binary = shutil.which(BINARY) or "/usr/bin/" + BINARY
     assert shutil.which(binary), "install Debian's prometheus-alertmanager (make test does)"
     service = ServiceFactory(name="Mail", support_group=SupportGroupFactory())
@@ -96,6 +101,7 @@ def alertmanager(tmp_path, live_server, manager):
         _until(ready, 20, "Alertmanager to start")
         yield base
     finally:
+        current_app.conf.task_always_eager = eager
         process.terminate()
         try:
             process.wait(timeout=10)
