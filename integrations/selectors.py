@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from integrations.models import AlertRule, ApiToken, Integration, TokenKind
+from integrations.models import AlertEvent, AlertRule, ApiToken, Integration, TokenKind
 
 MANAGE_INTEGRATIONS = "integrations.change_integration"
 
@@ -34,3 +34,7 @@ def integration_list() -> QuerySet[Integration]:
 
 def integration_rules(*, integration_id: int) -> QuerySet[AlertRule]:
     return AlertRule.objects.filter(integration_id=integration_id).select_related("service", "ci")
+
+
+def integration_recent_alerts(*, integration_id: int, limit: int = 20) -> list[AlertEvent]:
+    return list(AlertEvent.objects.filter(integration_id=integration_id).order_by("-pk")[:limit])

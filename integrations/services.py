@@ -621,3 +621,17 @@ def alerts_pending() -> list[tuple[int, int]]:
         .distinct()
         .order_by("integration_id", "shard")
     )
+
+
+EVENT_RETENTION = timedelta(days=7)
+
+
+def alert_events_purge(*, now: datetime | None = None) -> int:
+    """Forget processed alerts after a week (at most hourly; the sweep calls it)."""
+    if not cache.add("alerts-purge", 1, 3600):
+        return 0
+    cutoff = (now or timezone.now()) - EVENT_RETENTION
+    deleted, _rows = AlertEvent.objects.filter(
+        received_at__lt=cutoff, processed_at__isnull=False
+    ).delete()
+    return deleted

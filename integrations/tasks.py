@@ -6,6 +6,7 @@ from django.db import OperationalError
 
 from integrations.mailin import mail_fetch
 from integrations.services import (
+    alert_events_purge,
     alerts_pending,
     alerts_process,
     webhook_deliver,
@@ -82,6 +83,7 @@ def process_alerts(*, integration_id: int, shard: int, **kwargs) -> int:
 @shared_task(name="integrations.sweep_alerts", acks_late=True, soft_time_limit=20, time_limit=30)
 def sweep_alerts(**kwargs) -> int:
     """Safety net for a lost or skipped trigger: queue a drain for every shard with events."""
+    alert_events_purge()
     pending = alerts_pending()
     for integration_id, shard in pending:
         process_alerts.apply_async(kwargs={"integration_id": integration_id, "shard": shard})

@@ -111,6 +111,9 @@ class IntegrationDetailView(StaffRequiredMixin, TemplateView):
             integration=integration
         )
         context["rules"] = selectors.integration_rules(integration_id=integration.pk)
+        context["recent_alerts"] = selectors.integration_recent_alerts(
+            integration_id=integration.pk
+        )
         context.setdefault("form", IntegrationForm(instance=integration))
         context.setdefault("token_form", IntegrationTokenForm())
         context.setdefault("rule_form", AlertRuleForm())

@@ -65,3 +65,42 @@ def test_agents_cannot_configure_integrations(client, agent, integration):
     url = "/integrations/{pk}/".format(pk=integration.pk)
     assert client.get(url).status_code == 403
     assert client.post(url, {"action": "delete_rule", "rule": 1}).status_code == 403
+
+
+def test_the_page_shows_the_latest_alerts_and_old_ones_are_forgotten(client, manager, integration):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from incidents.models import Incident
+    from integrations.models import AlertEvent
+    from integrations.services import (
+        AlertIn,
+        alert_events_purge,
+        alert_shard,
+        alerts_process,
+        alerts_store,
+    )
+
+    alerts_store(
+        integration=integration,
+        alerts=[AlertIn(key="disk-<full>", status="firing", labels={"alertname": "Disk"})],
+    )
+    alerts_process(integration_id=integration.pk, shard=alert_shard("disk-<full>"))
+    number = Incident.objects.get().number
+    client.force_login(manager)
+    page = client.get("/integrations/{pk}/".format(pk=integration.pk)).content.decode()
+    assert "disk-&lt;full&gt;" in page
+    assert number in page
+    AlertEvent.objects.update(received_at=timezone.now() - dt.timedelta(days=8))
+    assert alert_events_purge() == 1
+    assert not AlertEvent.objects.exists()
+
+
+def test_admin_lists_integrations_tokens_and_alerts(client, administrator):
+    administrator.is_superuser = True
+    administrator.save()
+    client.force_login(administrator)
+    for url in ("/admin/integrations/integration/", "/admin/integrations/apitoken/",
+                "/admin/integrations/alertevent/"):  # fmt: skip
+        assert client.get(url).status_code == 200, url
