@@ -284,6 +284,16 @@ class ActionCheck(models.Model):
     def __str__(self) -> str:
         return "{a}: {v}".format(a=self.action_id, v=self.verdict)
 
+    @property
+    def test_label(self) -> str:
+        labels = {
+            "mann_whitney_u": _("Mann-Whitney U"),
+            "two_proportion_z": _("two-proportion z-test"),
+            "poisson_rates": _("Poisson rate comparison"),
+            "window_too_short": _("under a week since completion"),
+        }
+        return str(labels.get(self.test, self.test))
+
 
 class StrategicItem(models.Model):
     """A question for managers: a record triaged strategic, or a pattern a review escalated.

@@ -22,4 +22,4 @@ def test_the_demo_fills_the_dashboard(client):
     page = client.get(reverse("pdca:dashboard"))
     assert page.status_code == 200
     assert "Pre-implementation checklist for network changes" in page.content.decode()
-    assert "printer outage" in StrategicItem.objects.get(kind="record").reason
+    assert "question of design" in StrategicItem.objects.get(kind="record").reason

@@ -589,7 +589,7 @@ class Command(BaseCommand):
                 actor=users["erik"],
                 kind="incident",
                 record=incident.pk,
-                reason="The third printer outage on this floor this month: replace the fleet?",
+                reason="Keeps coming back for the same team: a question of design, not of the fix.",
             )
 
     @staticmethod
