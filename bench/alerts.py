@@ -279,7 +279,7 @@ def report(args, phases, counts, distinct, expected_notes, server_errors):
         "{g} groups x {n} alerts = {d} distinct alerts; one request carries one group".format(
             g=args.groups, n=args.per_group, d=distinct
         ),
-        "load average at the end (1/5/15 min): {0:.1f} / {1:.1f} / {2:.1f} (other work on the "
+        "load average at the end (1/5/15 min): {:.1f} / {:.1f} / {:.1f} (other work on the "
         "machine competes with gunicorn, the worker and PostgreSQL)".format(*os.getloadavg()),
         "",
         head.format("phase", "requests", "alerts", "seconds", "alerts/s", "p50 ms", "p99 ms",
