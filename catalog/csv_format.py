@@ -34,14 +34,23 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cell_safe(value: object) -> str:
-    """Neutralise a cell a spreadsheet would run as a formula (CSV injection): prefix "'"."""
+    """Neutralise a cell a spreadsheet would run as a formula (CSV injection): prefix "'".
+
+    A value that already starts with apostrophes and a formula character ("'=x", "'-1") gets
+    one more "'", so `cell_restore` gives it back unchanged."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in _FORMULA_START else text
+    return "'" + text if _escaped(text) else text
+
+
+def _escaped(text: str) -> bool:
+    """Does `text` start with a formula character, after any number of apostrophes?"""
+    first = text.lstrip("'")[:1]
+    return first != "" and first in _FORMULA_START
 
 
 def cell_restore(text: str) -> str:
     """Undo `cell_safe`, so an exported file imports back unchanged."""
-    if text[:1] == "'" and text[1:2] in _FORMULA_START and text[1:2]:
+    if text[:1] == "'" and _escaped(text):
         return text[1:]
     return text
 

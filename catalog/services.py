@@ -152,7 +152,8 @@ class _Refs:
     """Natural keys → rows, loaded once per import."""
 
     def __init__(self) -> None:
-        self.users = {u.get_username(): u for u in User.objects.all()}
+        # Only active people may own a service, manage or join a group.
+        self.users = {u.get_username(): u for u in User.objects.filter(is_active=True)}
         self.groups = {g.name: g for g in SupportGroup.objects.all()}
         self.services = {s.name: s for s in Service.objects.all()}
         policy_model = Service._meta.get_field("sla_policy").related_model
@@ -284,6 +285,22 @@ def catalog_import_permitted(*, actor: Any, kind: str) -> bool:
     )
 
 
+def _rows(reader: csv.DictReader, report: ImportReport) -> Any:
+    """(spreadsheet row, row) pairs, the header being row 1; a row the csv module cannot
+    read (a cell over its field size limit) is reported on its row and ends the reading."""
+    line = 1
+    while True:
+        line += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            report.add(line, "—", _("This row cannot be read: {error}").format(error=err))
+            return
+        yield line, row
+
+
 def catalog_import(*, actor: Any, kind: str, text: str, dry_run: bool = False) -> ImportReport:
     """Create or update catalog rows from CSV text, matched by name; all or nothing.
 
@@ -297,7 +314,12 @@ def catalog_import(*, actor: Any, kind: str, text: str, dry_run: bool = False) -
         raise PermissionDenied()
     report = ImportReport(kind=kind, dry_run=dry_run)
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as err:  # e.g. a header cell over the csv module's field size limit
+        report.add(1, "header", _("The header cannot be read: {error}").format(error=err))
+        return report
+    header = [h.strip() for h in fieldnames]
     unknown = [h for h in header if h not in COLUMNS[kind]]
     missing = [h for h in REQUIRED[kind] if h not in header]
     if not header or unknown or missing or len(set(header)) != len(header):
@@ -315,9 +337,14 @@ def catalog_import(*, actor: Any, kind: str, text: str, dry_run: bool = False) -
         refs = _Refs()
         existing = {o.name: o for o in model._default_manager.prefetch_related(*_M2M.get(kind, ()))}
         seen: dict[str, int] = {}
-        for line, row in enumerate(reader, start=2):  # spreadsheet rows: the header is 1
+        for line, row in _rows(reader, report):
             if None in row:
                 report.add(line, "—", _("This row has more cells than the header."))
+                continue
+            nul = [k for k, v in row.items() if "\x00" in (v or "")]
+            if nul:  # the database refuses NUL characters in text
+                for column in nul:
+                    report.add(line, column, _("This cell contains a NUL character."))
                 continue
             cells = {k: cell_restore(v or "") for k, v in row.items()}
             if not any(v.strip() for v in cells.values()):

@@ -153,11 +153,61 @@ def test_export_neutralises_formula_cells(people, policy, client):
 
 
 @pytest.mark.parametrize(
-    "value", ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "plain", "", "'quoted"]
+    "value",
+    ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "plain", "", "'quoted", "'=", "'-1", "''=x"],
 )
 def test_neutralising_is_undone_on_import(value):
     assert cell_restore(cell_safe(value)) == value
     assert cell_safe(value)[:1] not in ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_a_value_starting_with_apostrophe_and_formula_character_round_trips(people, policy):
+    _import(people, "groups", GROUPS)
+    SupportGroup.objects.filter(name="Service Desk").update(description="'-1")
+    text = csv_render(
+        ["name", "description"],
+        [(g.name, g.description) for g in SupportGroup.objects.order_by("name")],
+    )
+    assert _import(people, "groups", text).unchanged == 2
+    assert SupportGroup.objects.get(name="Service Desk").description == "'-1"
+
+
+def test_a_cell_over_the_csv_field_limit_is_a_row_problem_not_a_crash(people):
+    text = "name,kind,description\r\nfw-01,network,ok\r\nfw-02,network," + "x" * 200_000
+    report = _import(people, "cis", text + "\r\n")
+    assert [(p.row, p.field) for p in report.problems] == [(3, "—")]
+    assert not ConfigurationItem.objects.exists()
+
+
+def test_an_unreadable_header_is_a_problem_on_row_1(people):
+    report = _import(people, "cis", "x" * 200_000 + ",kind\r\nfw,network\r\n")
+    assert [(p.row, p.field) for p in report.problems] == [(1, "header")]
+
+
+def test_a_nul_character_in_a_cell_is_a_row_problem(people):
+    report = _import(people, "cis", "name,kind,description\r\nfw-01,network,a\x00b\r\n")
+    assert [(p.row, p.field) for p in report.problems] == [(2, "description")]
+    assert not ConfigurationItem.objects.exists()
+
+
+def test_the_upload_page_reports_a_nul_cell_and_an_oversized_cell(people, client):
+    client.force_login(people["admin"])
+    for body in (b"name,kind\r\nfw\x00,network\r\n", b"name,kind\r\n" + b"x" * 200_000):
+        upload = SimpleUploadedFile("cis.csv", body, content_type="text/csv")
+        response = client.post("/catalog/import/", {"kind": "cis", "file": upload})
+        assert response.status_code == 422
+    assert not ConfigurationItem.objects.exists()
+
+
+def test_only_active_users_can_be_named(people, policy):
+    make_user("gone", Role.MANAGER, is_active=False)
+    _import(people, "groups", GROUPS)
+    report = _import(
+        people,
+        "services",
+        "name,owner,support_group\r\nPayroll,gone,Service Desk\r\n",
+    )
+    assert [(p.row, p.field) for p in report.problems] == [(2, "owner")]
 
 
 def test_only_changed_rows_are_updated(people, policy):
