@@ -106,6 +106,8 @@ def problem_create_from_incident(
     *, actor: Any, incident: Any, now: datetime | None = None
 ) -> Problem:
     """Open a problem prefilled from an incident and linked to it."""
+    # The right first: someone without it must not learn whether the incident exists.
+    permission_require(actor, "problems.add_problem")
     obj = (
         Incident.objects.select_related("service")
         .filter(**({"number": incident} if isinstance(incident, str) else {"pk": incident}))
