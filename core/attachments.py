@@ -2,10 +2,13 @@
 client's claim is not trusted), and downloads that a browser never renders inline."""
 
 import mimetypes
+import os
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.http import FileResponse
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import DomainError
@@ -29,6 +32,24 @@ _EXTENSIONS = {
     "text/csv": (".csv",),
     "application/json": (".json",),
 }
+
+
+MAX_EXTENSION = 16
+
+
+def attachment_filename(name: str | None, default: str = "attachment") -> str:
+    """A client's file name made safe for storage: no NUL, no folders, at most 255
+    characters and a short extension; a name storage would refuse ("..", "#", "!!!", "")
+    becomes `default`. Other names are kept as given (the storage cleans its own copy)."""
+    text = (name or "").replace("\x00", "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    root, ext = os.path.splitext(text)
+    if len(ext) > MAX_EXTENSION:
+        text = root + ext[:MAX_EXTENSION]
+    try:
+        get_valid_filename(text)
+    except SuspiciousFileOperation:
+        return default
+    return text[-255:] if len(text) > 255 else text
 
 
 class AttachmentTooLarge(DomainError):

@@ -25,7 +25,9 @@ object. The mapping (see `mapping.py` for the tables):
   ConfigurationItem ↔ CIs.
 - `note` ↔ public comments (append-only: a PATCH adds notes without a known id, never deletes);
   `attachment` ↔ attachments (by value, base64 `content`), `statusChange` ← the audit history.
-- `troubleTicketRelationship` isChild ↔ parent incident.
+- `troubleTicketRelationship` isChild ↔ parent incident (staff only: a requester gets 403).
+- Text with a NUL character is refused with 400 naming the attribute; an attachment name
+  storage cannot use ("..", "#") is stored as "attachment".
 - `externalId`, `requestedResolutionDate` and server-populated fields are not stored.
 
 GET, POST and PATCH answer an `ETag`; a PATCH with `If-Match` is refused with 412 when stale.

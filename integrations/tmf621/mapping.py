@@ -12,9 +12,11 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from catalog.models import ConfigurationItem, Service, SupportGroup
-from core.exceptions import DomainError
+from core.attachments import attachment_filename
+from core.exceptions import DomainError, PermissionDenied
 from incidents.choices import ContactChannel, HoldReason, IncidentState
 from incidents.models import Incident
+from incidents.selectors import incident_visible, is_staff_actor
 
 User = get_user_model()
 
@@ -47,7 +49,9 @@ def tmf_status(state: str, hold_reason: str) -> str:
 def status_filter(values: Iterable[str]) -> Q:
     """The incidents whose TMF status is one of `values`. Raises: invalid_status."""
     query = Q(pk__in=[])
-    for value in values:
+    for value in (v.strip() for v in values):
+        if not value:
+            continue
         if value not in TMF_STATUSES:
             raise _bad("status", _("Unknown status {value!r}.").format(value=value))
         if value == "pending":
@@ -99,6 +103,7 @@ def _string(body: dict[str, Any], name: str, *, max_length: int | None = None) -
     value = body[name]
     if not isinstance(value, str):
         raise _bad(name, _("{name} must be a string.").format(name=name))
+    _no_nul(value, name)
     if max_length is not None and len(value) > max_length:
         raise _bad(name, _("{name} is longer than {n} characters.").format(name=name, n=max_length))
     return value
@@ -123,7 +128,26 @@ def _item_string(item: dict[str, Any], key: str, attr: str, *, required: bool = 
         return ""
     if not isinstance(value, str):
         raise _bad(attr, _("{attr}.{key} must be a string.").format(attr=attr, key=key))
+    _no_nul(value, "{attr}.{key}".format(attr=attr, key=key), attr)
     return value
+
+
+def _no_nul(value: str, name: str, attr: str | None = None) -> None:
+    """The database refuses NUL characters in text: a 400 naming the attribute."""
+    if "\x00" in value:
+        raise _bad(attr or name, _("{name} contains a NUL character.").format(name=name))
+
+
+def _pk(ref: str) -> int | None:
+    """A primary key written in ASCII digits ("²" is a digit to str.isdigit), else None."""
+    if ref.isascii() and ref.isdigit() and len(ref) <= 18:
+        return int(ref)
+    return None
+
+
+def _by_name_or_pk(ref: str) -> Q:
+    pk = _pk(ref)
+    return Q(name=ref) | (Q(pk=pk) if pk is not None else Q(pk__in=[]))
 
 
 def _user(ref: str, attr: str) -> Any:
@@ -136,7 +160,7 @@ def _user(ref: str, attr: str) -> Any:
 
 
 def _service(ref: str) -> Service:
-    lookup = Q(name=ref) | (Q(pk=int(ref)) if ref.isdigit() else Q(pk__in=[]))
+    lookup = _by_name_or_pk(ref)
     service = Service.objects.filter(lookup).first()
     if service is None:
         raise _bad("relatedEntity", _("No service {ref!r}.").format(ref=ref))
@@ -144,7 +168,7 @@ def _service(ref: str) -> Service:
 
 
 def _ci(ref: str) -> ConfigurationItem:
-    lookup = Q(name=ref) | (Q(pk=int(ref)) if ref.isdigit() else Q(pk__in=[]))
+    lookup = _by_name_or_pk(ref)
     ci = ConfigurationItem.objects.filter(lookup).first()
     if ci is None:
         raise _bad("relatedEntity", _("No configuration item {ref!r}.").format(ref=ref))
@@ -152,15 +176,18 @@ def _ci(ref: str) -> ConfigurationItem:
 
 
 def _group(ref: str) -> SupportGroup:
-    lookup = Q(name=ref) | (Q(pk=int(ref)) if ref.isdigit() else Q(pk__in=[]))
+    lookup = _by_name_or_pk(ref)
     group = SupportGroup.objects.filter(lookup).first()
     if group is None:
         raise _bad("relatedParty", _("No support group {ref!r}.").format(ref=ref))
     return group
 
 
-def ticket_parse(body: Any, *, creating: bool) -> TicketInput:
-    """Read a TroubleTicket_Create or TroubleTicket_Update body. Raises: invalid_<attr>."""
+def ticket_parse(body: Any, *, creating: bool, actor: Any) -> TicketInput:
+    """Read a TroubleTicket_Create or TroubleTicket_Update body of `actor`.
+
+    Raises: invalid_<attr> (400), parent_not_allowed (403: a requester may not link tickets).
+    """
     if not isinstance(body, dict):
         raise _bad("body", _("The body must be a JSON object."))
     out = TicketInput()
@@ -224,7 +251,7 @@ def ticket_parse(body: Any, *, creating: bool) -> TicketInput:
     out.status_reason = (_string(body, "statusChangeReason") or "").strip()
     _parse_parties(body, out)
     _parse_entities(body, out)
-    _parse_relationships(body, out)
+    _parse_relationships(body, out, actor)
     for item in _objects(body, "note") or []:
         text = _item_string(item, "text", "note", required=True)
         if not text.strip():
@@ -277,10 +304,17 @@ def _parse_entities(body: dict[str, Any], out: TicketInput) -> None:
     out.fields["cis"] = cis
 
 
-def _parse_relationships(body: dict[str, Any], out: TicketInput) -> None:
+def _parse_relationships(body: dict[str, Any], out: TicketInput, actor: Any) -> None:
     relationships = _objects(body, "troubleTicketRelationship")
     if relationships is None:
         return
+    if relationships and not is_staff_actor(actor):
+        # As in the portal, only staff link incidents; refused, never silently dropped.
+        raise PermissionDenied(
+            "parent_not_allowed",
+            _("Only support staff can set troubleTicketRelationship."),
+            field="troubleTicketRelationship",
+        )
     parent = None
     for item in relationships:
         kind = _item_string(item, "relationshipType", "troubleTicketRelationship")
@@ -290,7 +324,7 @@ def _parse_relationships(body: dict[str, Any], out: TicketInput) -> None:
                 "troubleTicketRelationship",
                 _("Only relationshipType isChild (the parent ticket) is supported."),
             )
-        parent = Incident.objects.filter(number=ref).first()
+        parent = incident_visible(actor=actor).filter(number=ref).first()
         if parent is None:
             raise _bad("troubleTicketRelationship", _("No trouble ticket {ref!r}.").format(ref=ref))
     out.fields["parent"] = parent
@@ -299,7 +333,7 @@ def _parse_relationships(body: dict[str, Any], out: TicketInput) -> None:
 def _parse_attachment(item: dict[str, Any]) -> tuple[str | None, str, bytes]:
     ident = _item_string(item, "id", "attachment") or None
     content = _item_string(item, "content", "attachment")
-    name = _item_string(item, "name", "attachment") or "attachment"
+    name = attachment_filename(_item_string(item, "name", "attachment"))
     if not content:
         if ident:
             return ident, name, b""  # a reference to one we hold already
@@ -311,7 +345,7 @@ def _parse_attachment(item: dict[str, Any]) -> tuple[str | None, str, bytes]:
         data = base64.b64decode(content, validate=True)
     except (binascii.Error, ValueError):
         raise _bad("attachment", _("attachment.content is not valid base64.")) from None
-    return ident, name[:255], data
+    return ident, name, data
 
 
 # --- output -----------------------------------------------------------------------------------

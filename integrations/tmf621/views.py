@@ -5,7 +5,7 @@ with `status` as a string, as the v4 swagger file defines it.
 """
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -228,7 +228,7 @@ def _non_negative(request: Request, name: str, default: int, maximum: int | None
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() is True
         raise DomainError(
             "invalid_" + name,
             _("{name} must be a whole number ≥ 0.").format(name=name),
@@ -252,7 +252,9 @@ def _date_filters(request: Request, queryset: Any) -> Any:
         try:
             # An unencoded "+01:00" arrives as " 01:00": read it as meant.
             value = datetime.fromisoformat(raw.strip().replace(" ", "+"))
-        except ValueError:
+            if value.tzinfo is not None:
+                value.astimezone(UTC)  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        except (ValueError, OverflowError):
             value = None
         if value is None or value.tzinfo is None:
             raise DomainError(
@@ -329,7 +331,7 @@ class TroubleTicketListView(TroubleTicketBase):
         return response
 
     def post(self, request: Request) -> Response:
-        ticket = mapping.ticket_parse(request.data, creating=True)
+        ticket = mapping.ticket_parse(request.data, creating=True, actor=request.user)
         incident = services.trouble_ticket_create(actor=request.user, ticket=ticket)
         response = self.answer(incident, status=201)
         response["Location"] = response.data["href"]
@@ -345,7 +347,7 @@ class TroubleTicketDetailView(TroubleTicketBase):
     def patch(self, request: Request, number: str) -> Response:
         incident = self.one(number)
         expected = _if_match(request, incident.pk)
-        ticket = mapping.ticket_parse(request.data, creating=False)
+        ticket = mapping.ticket_parse(request.data, creating=False, actor=request.user)
         incident = services.trouble_ticket_update(
             actor=request.user, number=number, expected_version=expected, ticket=ticket
         )

@@ -492,3 +492,108 @@ def test_a_retried_create_with_its_idempotency_key_makes_one_ticket(api_client, 
     assert again["Idempotent-Replayed"] == "true"
     assert again.json()["id"] == first.json()["id"]
     assert Incident.objects.filter(title=body["name"]).count() == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"offset": "²"},
+        {"limit": "١٠"},
+        {"lastUpdate.gt": "0001-01-01T00:00:00+01:00"},
+        {"creationDate.lt": "9999-12-31T23:59:59-01:00"},
+        {"lastUpdate.gte": "\x00"},
+        {"sort": "id\x00"},
+        {"priority": "High\x00"},
+        {"status": "inProgress\x00"},
+    ],
+)
+def test_bad_query_values_are_a_400_error_not_a_crash(api_client, people, service, validate, query):
+    _make(api_client, people["agent"])
+    response = _client(api_client, people["agent"]).get(BASE, query)
+    assert response.status_code == 400, response.content
+    validate(response.json(), "Error")
+
+
+def test_status_filter_values_are_trimmed_like_severity(api_client, people, service, validate):
+    number = _make(api_client, people["agent"])[0]
+    response = _client(api_client, people["agent"]).get(BASE, {"status": " acknowledged , held"})
+    assert response.status_code == 200, response.content
+    assert [t["id"] for t in validate(response.json(), many=True)] == [number]
+
+
+@pytest.mark.parametrize(
+    "entity",
+    [
+        {"id": "²", "@referredType": "Service"},
+        {"id": "99999999999999999999999", "@referredType": "Service"},
+        {"id": "³", "@referredType": "ConfigurationItem"},
+    ],
+)
+def test_odd_digits_in_references_are_a_400(api_client, people, service, validate, entity):
+    body = _new_ticket(relatedEntity=[{"id": "Mobile network", "@referredType": "Service"}, entity])
+    response = _client(api_client, people["agent"]).post(BASE, body, format="json")
+    assert response.status_code == 400, response.content
+    assert validate(response.json(), "Error")["code"] == "invalid_relatedEntity"
+    body = _new_ticket(relatedParty=[{"id": "²", "role": "assignmentGroup"}])
+    response = _client(api_client, people["agent"]).post(BASE, body, format="json")
+    assert response.status_code == 400, response.content
+    assert not Incident.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "attribute"),
+    [
+        ({"name": "No data\x00"}, "name"),
+        ({"description": "Since 09:12\x00"}, "description"),
+        ({"note": [{"text": "a\x00b"}]}, "note"),
+        ({"relatedParty": [{"id": "carla\x00", "role": "customer"}]}, "relatedParty"),
+        ({"relatedEntity": [{"id": "Mobile\x00", "@referredType": "Service"}]}, "relatedEntity"),
+        ({"channel": {"id": "phone\x00"}}, "channel"),
+    ],
+)
+def test_a_nul_character_is_a_400_naming_the_attribute(
+    api_client, people, service, validate, change, attribute
+):
+    response = _client(api_client, people["agent"]).post(BASE, _new_ticket(**change), format="json")
+    assert response.status_code == 400, response.content
+    error = validate(response.json(), "Error")
+    assert error["code"] == "invalid_" + attribute
+    assert attribute in error["message"]
+    assert not Incident.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["#", "..", "!!!", "a/../..", ""])
+def test_an_attachment_with_an_unusable_name_is_stored_as_attachment(
+    api_client, people, service, validate, name
+):
+    content = base64.b64encode(b"ping: timeout\n").decode()
+    response = _client(api_client, people["agent"]).post(
+        BASE, _new_ticket(attachment=[{"name": name, "content": content}]), format="json"
+    )
+    assert response.status_code == 201, response.content
+    ticket = validate(response.json())
+    assert ticket["attachment"][0]["name"] == "attachment"
+
+
+def test_only_staff_link_a_parent_and_only_one_they_can_see(api_client, people, service, validate):
+    theirs = _make(api_client, people["other"])[0]
+    relationship = [{"id": theirs, "relationshipType": "isChild"}]
+    requester = _client(api_client, people["caller"])
+    for ref in (theirs, "INC9999999"):  # the same answer: existence is not revealed
+        response = requester.post(
+            BASE,
+            _new_ticket(troubleTicketRelationship=[{"id": ref, "relationshipType": "isChild"}]),
+            format="json",
+        )
+        assert response.status_code == 403, response.content
+        assert validate(response.json(), "Error")["code"] == "parent_not_allowed"
+    mine = _make(api_client, people["caller"])[0]
+    response = requester.patch(
+        BASE + "/" + mine, {"troubleTicketRelationship": relationship}, format="json"
+    )
+    assert response.status_code == 403
+    assert Incident.objects.get(number=mine).parent is None
+    agent = _client(api_client, people["agent"])
+    response = agent.post(BASE, _new_ticket(troubleTicketRelationship=relationship), format="json")
+    assert response.status_code == 201, response.content
+    assert validate(response.json())["troubleTicketRelationship"][0]["id"] == theirs
