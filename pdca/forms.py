@@ -188,6 +188,21 @@ class TriageForm(forms.Form):
     )
 
 
+class RaiseForm(TriageForm):
+    """Raise any record (incident, problem or change) to the strategic queue by number."""
+
+    kind = forms.ChoiceField(
+        label=_("Record"),
+        choices=[("incident", _("Incident")), ("problem", _("Problem")), ("change", _("Change"))],
+    )
+    number = forms.CharField(label=_("Number"), max_length=16)
+
+    field_order = ["kind", "number", "reason"]
+
+    def clean_number(self):
+        return self.cleaned_data["number"].strip().upper()
+
+
 class DecideForm(forms.Form):
     decision = forms.ChoiceField(choices=Decision.choices, label=_("Decision"))
     note = forms.CharField(

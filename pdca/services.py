@@ -2,10 +2,12 @@
 
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import BooleanField, Count, F, IntegerField, Q, Value
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -168,6 +170,7 @@ def _measure(review: Review, now: datetime) -> None:
                     goal=goal,
                     kind="goal_off_track",
                     strategic=twice,
+                    url=goal.get_absolute_url(),
                     text=(
                         _(
                             "{goal} is off track for the second review in a row ({value} against {target}): a strategic question now."
@@ -204,6 +207,15 @@ def _operational_findings(review: Review, now: datetime) -> list[Finding]:
         state__in=PROBLEM_OPEN_STATES, updated_at__lt=now - timedelta(days=STALE_PROBLEM_DAYS)
     ).count()
     clusters = SuggestedProblem.objects.filter(status="open").aggregate(n=Count("pk"))["n"]
+    # Where the records behind each finding are (the queues' own filters).
+    urls = {
+        "sla_breaches": reverse("incidents:incident_list")
+        + "?"
+        + urlencode([("sla_state", "breached"), ("sla_state", "breached_met")]),
+        "failed_changes": reverse("changes:change_list") + "?state=closed",
+        "stale_problems": reverse("problems:problem_list"),
+        "recurring_incidents": reverse("problems:suggestion_list"),
+    }
     findings = []
     for kind, count, text in (
         ("sla_breaches", breached, _("{n} incidents breached their resolution SLA.")),
@@ -218,7 +230,10 @@ def _operational_findings(review: Review, now: datetime) -> list[Finding]:
         if count:
             findings.append(
                 Finding(
-                    review=review, kind=kind, text=text.format(n=count, days=STALE_PROBLEM_DAYS)
+                    review=review,
+                    kind=kind,
+                    text=text.format(n=count, days=STALE_PROBLEM_DAYS),
+                    url=urls[kind],
                 )
             )
     return findings

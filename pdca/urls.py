@@ -28,6 +28,7 @@ urlpatterns = [
     path("pdca/actions/<int:pk>/", views.ActionDetailView.as_view(), name="action_detail"),
     path("pdca/actions/<int:pk>/edit/", views.ActionEditView.as_view(), name="action_edit"),
     path("pdca/strategic/", views.StrategicListView.as_view(), name="strategic_list"),
+    path("pdca/strategic/raise/", views.StrategicRaiseView.as_view(), name="strategic_raise"),
     path("pdca/strategic/<int:pk>/", views.StrategicDetailView.as_view(), name="strategic_detail"),
     path(
         "pdca/strategic/<int:pk>/decide/",

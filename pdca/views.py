@@ -34,6 +34,7 @@ from pdca.forms import (
     DecideForm,
     GoalForm,
     ImprovementActionForm,
+    RaiseForm,
     RecordCycleForm,
     StrategyForm,
     TriageForm,
@@ -480,12 +481,45 @@ class StrategicListView(ObjectListView):
     def selector(self):
         return selectors.strategic_list()
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["raise_form"] = RaiseForm(auto_id="raise-%s")
+        return context
+
     def get_queryset(self):
         # The queue shows the undecided items unless the filter asks otherwise.
         if "decided" not in self.request.GET:
             self.request.GET = self.request.GET.copy()
             self.request.GET["decided"] = "false"
         return super().get_queryset()
+
+
+class StrategicRaiseView(StaffRequiredMixin, View):
+    """Raise a problem, change or incident to the strategic queue by its number."""
+
+    permission_required = "pdca.add_strategicitem"
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = RaiseForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect("pdca:strategic_list")
+        data = form.cleaned_data
+        try:
+            item = services.strategic_triage(
+                actor=request.user, kind=data["kind"], record=data["number"], reason=data["reason"]
+            )
+        except DomainError as err:
+            messages.error(
+                request,
+                _("No record with this number.") if err.code == "not_found" else err.message,
+            )
+            return redirect("pdca:strategic_list")
+        messages.success(request, _("Sent to the strategic queue."))
+        return redirect(item.get_absolute_url())
 
 
 class StrategicDetailView(ObjectDetailView):

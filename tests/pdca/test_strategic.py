@@ -179,3 +179,46 @@ def test_the_incident_page_triages_and_the_queue_decides(client, goal, agent, ma
     assert incident.number.encode() not in queue.content  # decided: out of the queue
     decided = client.get(reverse("pdca:strategic_list") + "?decided=true")
     assert incident.number.encode() in decided.content
+
+
+@pytest.mark.django_db
+def test_a_problem_is_raised_from_the_queue_page_by_number(client, goal, agent, manager):
+    problem = Problem.objects.create(
+        number="PRB0000007", title="Mail queue stalls", service=goal.services.get(),
+        opened_by=agent,
+    )  # fmt: skip
+    client.force_login(manager)
+    page = client.get(reverse("pdca:strategic_list"))
+    assert b'id="raise-form"' in page.content
+    response = client.post(
+        reverse("pdca:strategic_raise"),
+        {"kind": "problem", "number": "prb0000007", "reason": "Needs a new vendor"},
+    )
+    item = StrategicItem.objects.get(problem=problem)
+    assert response["Location"] == item.get_absolute_url()
+    problem.refresh_from_db()
+    assert problem.pdca_scope == "strategic"
+    missing = client.post(
+        reverse("pdca:strategic_raise"),
+        {"kind": "change", "number": "CHG9999999", "reason": "x"},
+        follow=True,
+    )
+    assert b"No record with this number." in missing.content
+    empty = client.post(
+        reverse("pdca:strategic_raise"), {"kind": "change", "number": "", "reason": ""}, follow=True
+    )
+    assert b"Say why this needs a strategic decision." in empty.content
+    client.force_login(agent)  # agents may raise, not see the queue
+    assert client.get(reverse("pdca:strategic_list")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_findings_link_to_the_records_behind_them(goal):
+    slow_fix(goal, 1)
+    IncidentFactory(
+        service=goal.services.get(), opened_at=T0, sla_state="breached", state="in_progress"
+    )
+    review = review_run(cycle_id=goal.cycle_id, period_start=T0, period_end=T0 + WEEK)
+    urls = dict(review.findings.values_list("kind", "url"))
+    assert urls["goal_off_track"] == goal.get_absolute_url()
+    assert urls["sla_breaches"].startswith(reverse("incidents:incident_list") + "?sla_state=")
