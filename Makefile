@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PROD_ENV := DEBUG=false SECRET_KEY=lint-only-$(shell printf '%050d' 0)-long-enough \
 	ALLOWED_HOSTS=desk.example.com DATABASE_URL=sqlite:///var/lint.sqlite3
 
-.PHONY: run test test-fast lint venv browser mailserver alertmanager messages clean fuzz faults audit
+.PHONY: run test test-fast lint venv browser mailserver alertmanager messages clean fuzz faults audit bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ lint: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	POSTGRES_PASSWORD=x SECRET_KEY=x docker-compose -f docker-compose.yml config -q
+
+# Load: 100,000 seeded incidents on PostgreSQL, gunicorn, locust per scenario next to a
+# trivial view, then the mixed workload (bench/README.md); the table goes to bench/results/.
+bench: $(STAMP)
+	bash bench/run.sh
 
 # The API fuzzed against its OpenAPI schema (schemathesis; bench/fuzz.sh): no 5xx, every
 # response as documented. FUZZ_EXAMPLES, FUZZ_USERS, FUZZ_PHASES tune it.

@@ -15,6 +15,8 @@ PY="$ROOT/.venv/bin/python"
 GUNICORN="$ROOT/.venv/bin/gunicorn"
 
 SECONDS_EACH="${BENCH_SECONDS:-20}"
+MIXED_SECONDS="${BENCH_MIXED_SECONDS:-30}"
+MIXED_USERS="${BENCH_MIXED_USERS:-12}"
 USERS="${BENCH_USERS:-8}"
 WORKERS="${BENCH_WORKERS:-4}"
 WARMUP="${BENCH_WARMUP:-3}"
@@ -37,6 +39,8 @@ is_int() { [[ "$1" =~ ^[0-9]+$ ]] && (( $1 >= $2 && $1 <= $3 )); }
 
 is_int "$SECONDS_EACH" 1 600 || die "BENCH_SECONDS must be 1..600 (got $SECONDS_EACH)"
 is_int "$USERS" 1 64 || die "BENCH_USERS must be 1..64 (got $USERS)"
+is_int "$MIXED_SECONDS" 1 600 || die "BENCH_MIXED_SECONDS must be 1..600 (got $MIXED_SECONDS)"
+is_int "$MIXED_USERS" 4 64 || die "BENCH_MIXED_USERS must be 4..64 (got $MIXED_USERS)"
 is_int "$WORKERS" 1 16 || die "BENCH_WORKERS must be 1..16 (got $WORKERS)"
 is_int "$WARMUP" 0 60 || die "BENCH_WARMUP must be 0..60 (got $WARMUP)"
 is_int "$PORT" 1024 65535 || die "BENCH_PORT must be 1024..65535 (got $PORT)"
@@ -64,6 +68,7 @@ export API_THROTTLE_USER="${API_THROTTLE_USER:-1000000/min}"
 export PYTHONDONTWRITEBYTECODE=1
 
 GUNICORN_PID=""
+CELERY_PID=""
 STATIC_PID=""
 STARTED_PG_DIR=""
 STARTED_REDIS_PID=""
@@ -98,6 +103,7 @@ cleanup() {
     set +e
     say "cleaning up"
     stop_pid "$STATIC_PID" collectstatic
+    stop_pid "$CELERY_PID" "celery worker"
     stop_pid "$GUNICORN_PID" gunicorn && [ -n "$GUNICORN_PID" ] && echo "  gunicorn stopped"
     if [ "$KEEP_DB" = 1 ]; then
         echo "  BENCH_KEEP_DB=1: database $DB kept"
@@ -224,6 +230,33 @@ BENCH_TOKEN="$TOKEN" BENCH_NUMBERS="$NUMBERS" BENCH_SERVICE_IDS="$SERVICE_IDS" \
     --warmup "$WARMUP" --out "$RUN_DIR/load.json" 2>"$RUN_DIR/locust.log" \
     || { tail -20 "$RUN_DIR/locust.log" >&2; die "the load run failed"; }
 
+# --- 5b. the mixed workload -----------------------------------------------------------------
+# Everything at once, as a working day looks: agents on queues, details and search, an
+# integration creating and updating through the API, Alertmanager posting alerts (processed by
+# a Celery worker, as in production), and the trivial view as the yardstick in the same run.
+say "mixed workload: locust, $MIXED_USERS users, ${MIXED_SECONDS} s, with a Celery worker"
+ALERT_TOKEN="$(timeout 120 "$PY" manage.py shell -c '
+from django.contrib.auth import get_user_model
+from catalog.models import Service
+from integrations.services import integration_create, token_create
+admin = get_user_model().objects.get(username="admin")
+service = Service.objects.filter(support_group__isnull=False).order_by("pk").first()
+integration = integration_create(actor=admin, data={"name": "Prometheus (mixed bench)",
+    "kind": "alertmanager", "default_service": service, "default_impact": 3, "default_urgency": 3})
+print("TOKEN=" + token_create(actor=admin, name="bench", scope="integration", integration=integration)[1])
+' 2>/dev/null | sed -n 's/^TOKEN=//p')"
+[ -n "$ALERT_TOKEN" ] || die "could not create the integration token"
+"$ROOT/.venv/bin/celery" -A itsm worker --concurrency 1 --loglevel WARNING --without-heartbeat \
+    --without-gossip --without-mingle >"$RUN_DIR/celery.log" 2>&1 &
+CELERY_PID=$!
+BENCH_TOKEN="$TOKEN" BENCH_ALERT_TOKEN="$ALERT_TOKEN" BENCH_NUMBERS="$NUMBERS" \
+    BENCH_SERVICE_IDS="$SERVICE_IDS" timeout $(( MIXED_SECONDS + WARMUP + 120 )) \
+    "$PY" "$BENCH_DIR/drive.py" --mixed --host "$HOST_URL" --users "$MIXED_USERS" \
+    --seconds "$MIXED_SECONDS" --warmup "$WARMUP" --out "$RUN_DIR/mixed.json" \
+    2>"$RUN_DIR/locust-mixed.log" || { tail -20 "$RUN_DIR/locust-mixed.log" >&2; die "the mixed run failed"; }
+stop_pid "$CELERY_PID" "celery worker"
+CELERY_PID=""
+
 # --- 6. the table ---------------------------------------------------------------------------
 SERVER_ERRORS="$(grep -c 'Internal Server Error' "$RUN_DIR/gunicorn.log" || true)"
 "$PY" - "$RUN_DIR/meta.json" <<EOF
@@ -254,7 +287,8 @@ json.dump({
 EOF
 say "results"
 "$PY" "$BENCH_DIR/report.py" --load "$RUN_DIR/load.json" --queries "$RUN_DIR/queries.json" \
-    --seed "$RUN_DIR/seed.json" --meta "$RUN_DIR/meta.json" | tee "$RESULT_FILE"
+    --seed "$RUN_DIR/seed.json" --meta "$RUN_DIR/meta.json" --mixed "$RUN_DIR/mixed.json" \
+    | tee "$RESULT_FILE"
 { echo; cat "$RUN_DIR/detect.txt"; } | tee -a "$RESULT_FILE"
 echo
 echo "written to ${RESULT_FILE#"$ROOT"/}"
