@@ -55,13 +55,14 @@ def _chart(series, target, w=CHART_W, h=CHART_H):
     script, so the CSP stays strict)."""
     values = [p["value"] for p in series]
     top = max([v for v in values if v is not None] + [target]) * 1.15 or 1
+    pad = 4  # keeps the end points' circles inside the box
 
     def y(v):
-        return round(h - (v / top) * h, 1)
+        return round(pad + (h - 2 * pad) * (1 - v / top), 1)
 
-    step = w / max(len(values) - 1, 1)
+    step = (w - 2 * pad) / max(len(values) - 1, 1)
     points = [
-        (round(i * step, 1), y(v), p["status"])
+        (round(pad + i * step, 1), y(v), p["status"])
         for i, (v, p) in enumerate(zip(values, series, strict=True))
         if v is not None
     ]

@@ -59,3 +59,29 @@ def test_review_now_makes_an_on_demand_review(client, manager, agent):
     client.post(reverse("pdca:review_now", args=[cycle.pk]))
     assert Review.objects.get().on_demand is True
     assert client.post(reverse("pdca:review_now", args=[999])).status_code == 404
+
+
+def test_dashboard_queries_do_not_grow_with_actions_and_strategic_items(client, manager):
+    from pdca.models import ImprovementAction, StrategicItem
+
+    cycle = make_cycle(0)
+    goal = cycle.goals.get()
+    client.force_login(manager)
+    counts = []
+    for rows in (1, 6):
+        while ImprovementAction.objects.count() < rows:
+            n = ImprovementAction.objects.count()
+            ImprovementAction.objects.create(
+                title="a{n}".format(n=n), owner=UserFactory(), goal=goal,
+                due_date=timezone.localdate() - dt.timedelta(days=n + 1),
+            )  # fmt: skip
+            StrategicItem.objects.create(
+                kind="goal" if n == 0 else "record", title="s{n}".format(n=n), reason="r",
+                goal=goal if n == 0 else None, raised_at=timezone.now(), raised_by=UserFactory(),
+            )  # fmt: skip
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(reverse("pdca:dashboard"))
+        assert page.status_code == 200
+        counts.append(len(ctx))
+    assert counts[0] == counts[1]
+    assert "a5" in page.content.decode()  # overdue, on the dashboard
