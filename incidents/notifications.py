@@ -5,12 +5,31 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from core.mail import notification_send
 from core.outbox import processed_message_claim
 from incidents.models import Incident, IncidentComment
+
+REPLY_SALT = "incidents.notifications.reply"
+TOKEN_LENGTH = 10
+
+
+def reply_token(*, number: str, address: str) -> str:
+    """The reply token of an incident's notifications to one address: an HMAC (keyed by
+    SECRET_KEY) of the number and the lower-cased address, 10 hex characters. The inbound
+    mail reader accepts a staff member's mailed reply only with the token of their address."""
+    message = "{n}\n{a}".format(n=number.upper(), a=address.strip().lower())
+    return salted_hmac(REPLY_SALT, message, algorithm="sha256").hexdigest()[:TOKEN_LENGTH]
+
+
+def reply_token_valid(*, number: str, address: str, token: str) -> bool:
+    if not address:
+        return False
+    return constant_time_compare(reply_token(number=number, address=address), token.lower())
+
 
 SUBJECTS = {
     "created": gettext_noop("[{number}] Your incident was logged: {title}"),
@@ -59,7 +78,11 @@ def incident_notification_send(
                 "comment": comment,
                 "url": settings.SITE_URL.rstrip("/") + incident.get_absolute_url(),
             }
-            subject = _(SUBJECTS[event]).format(number=incident.number, title=incident.title)
+            # "[INC0000042 #0a1b2c3d4e] …": the token lets the recipient reply by mail.
+            tagged = "{n} #{t}".format(
+                n=incident.number, t=reply_token(number=incident.number, address=recipient.email)
+            )
+            subject = _(SUBJECTS[event]).format(number=tagged, title=incident.title)
             body = render_to_string("incidents/email/notification.txt", context)
         # Sent inside the claim's transaction: if sending fails, the claim rolls back and
         # the retry sends it; if the commit fails after sending, a duplicate is possible.

@@ -11,12 +11,23 @@ Rules (README "Inbound e-mail"):
   account (no password; may only view and add incidents) on `MAILIN_SERVICE` with channel
   e-mail.
 - A mail whose subject names an incident (INC0000123) adds a public comment to it, when the
-  sender is its caller, one of its watchers or support staff. Anyone else's mail, or a number
-  that does not exist, opens a new incident, so nobody can write into another's ticket; a
-  reply to a closed or cancelled incident opens a new one that names it (closed is final).
+  sender is its caller or one of its watchers, or support staff replying with the reply token
+  the desk put in their notification's subject ("[INC0000123 #0a1b2c3d4e]", an HMAC of the
+  number and the recipient's address, see incidents.notifications.reply_token). Anyone
+  else's mail, a staff address without a valid token, or a number that does not exist, opens
+  a new incident, so nobody can write into another's ticket; a reply to a closed or cancelled
+  incident opens a new one that names it (closed is final).
+- Residual risk: From is not authenticated here, so whoever forges the address of a ticket's
+  caller or watcher (and knows the number) can still add a public comment to that ticket, as
+  before; a forged staff address cannot (it lacks the token, which is bound to the staff
+  member's own address, so a caller's token does not work for a staff address either).
 - Auto-replies (Auto-Submitted other than "no", X-Autoreply, X-Autorespond,
   Precedence bulk/junk/list, an empty Return-Path, mailer-daemon and postmaster senders) and
   loops (mail from our own address, X-Loop naming it) are ignored.
+- A message that cannot be processed (a bug, a value the database refuses) is logged, counted
+  as failed and kept in the ledger, so it is not retried and never blocks the mailbox. NUL
+  characters are removed from subject, body, sender name and file names; a sender address
+  longer than 254 characters is ignored; a file name storage cannot use becomes "attachment".
 - Every message is claimed by its Message-ID in `core.ProcessedMessage` in the same
   transaction as its effect, so a message fetched twice (two workers, a crash before it was
   flagged) is processed once. After processing it is flagged \\Seen (IMAP) or moved to cur
@@ -45,18 +56,20 @@ import nh3
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from catalog.choices import Role
 from catalog.models import Service
+from core.attachments import attachment_filename
 from core.exceptions import DomainError
-from core.models import TimelineKind
+from core.models import ProcessedMessage, TimelineKind
 from core.outbox import processed_message_claim
 from incidents.choices import ContactChannel, IncidentState
 from incidents.models import Incident
+from incidents.notifications import reply_token_valid
 from incidents.selectors import is_staff_actor
 from incidents.services import incident_attachment_add, incident_comment_add, incident_create
 
@@ -64,8 +77,11 @@ logger = logging.getLogger(__name__)
 User = get_user_model()
 
 TASK = "integrations.mailin"
+TASK_FAILED = TASK + ":failed"  # the ledger's mark of a message that could not be processed
 ROBOT_USERNAME = "mail-in"
 NUMBER_IN_SUBJECT = re.compile(r"\b(INC\d{7})\b", re.IGNORECASE)
+TOKEN_IN_SUBJECT = re.compile(r"\b(INC\d{7})\s+#([0-9a-f]{8,16})\b", re.IGNORECASE)
+MAX_ADDRESS = 254  # RFC 5321's limit for a forward path
 REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|sv|vs|aw|antw)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 QUOTE_HEADER = re.compile(
     r"^(on .{0,200} wrote:|den .{0,200} skrev:|-----\s*original message\s*-----|from: .+)$",
@@ -128,6 +144,8 @@ def ignore_reason(msg: EmailMessage) -> str:
     sender = parseaddr(str(msg.get("From") or ""))[1].lower()
     if not sender or "@" not in sender:
         return "no-sender"
+    if len(sender) > MAX_ADDRESS or "\x00" in sender:
+        return "bad-sender"
     if sender.split("@", 1)[0] in AUTO_SENDERS:
         return "mailer-daemon"
     own = _own_addresses()
@@ -181,8 +199,7 @@ def _attachments(msg: EmailMessage) -> list[tuple[str, bytes]]:
         data = part.get_payload(decode=True)
         if data is None:
             continue
-        name = part.get_filename() or "attachment"
-        files.append((name.replace("/", "_").replace("\\", "_")[:255], data))
+        files.append((attachment_filename(part.get_filename()), data))
     return files
 
 
@@ -213,24 +230,49 @@ def _sender_user(address: str, display: str) -> Any:
     if getattr(settings, "MAILIN_UNKNOWN_SENDERS", "create") != "create":
         return None
     base = re.sub(r"[^\w.@+-]", "", address.lower())[:140] or "mail-user"
-    username, n = base, 1
-    while User.objects.filter(username=username).exists():
-        n += 1
-        username = "{b}-{n}".format(b=base, n=n)
     first, _sep, last = display.strip().partition(" ")
-    user = User(username=username, email=address, first_name=first[:150], last_name=last[:150])
-    user.set_unusable_password()
-    user.save()
+    n = 1
+    for _attempt in range(5):
+        username = base
+        while User.objects.filter(username=username).exists():
+            n += 1
+            username = "{b}-{n}".format(b=base, n=n)
+        user = User(username=username, email=address, first_name=first[:150], last_name=last[:150])
+        user.set_unusable_password()
+        try:
+            with transaction.atomic():
+                user.save()
+            break
+        except IntegrityError:
+            # A concurrent reader created this sender (or took the user name) first.
+            users = list(User.objects.filter(email__iexact=address).order_by("-is_active", "pk"))
+            if users:
+                return users[0] if users[0].is_active else None
+    else:
+        raise DomainError("mailin_user_name", _("No free user name for the sender."))
     group = Group.objects.filter(name=Role.REQUESTER).first()
     if group is not None:
         user.groups.add(group)
     return User.objects.get(pk=user.pk)
 
 
-def _may_comment(user: Any, incident: Incident) -> bool:
-    if is_staff_actor(user) or incident.caller_id == user.pk:
+def _may_comment(user: Any, incident: Incident, subject: str) -> bool:
+    """The caller and watchers may reply by mail; staff only with the reply token of their
+    own notification (a forged staff address cannot write into any ticket)."""
+    if incident.caller_id == user.pk or incident.watchers.filter(pk=user.pk).exists():
         return True
-    return incident.watchers.filter(pk=user.pk).exists()
+    if not is_staff_actor(user):
+        return False
+    return any(
+        number.upper() == incident.number
+        and reply_token_valid(number=incident.number, address=user.email, token=token)
+        for number, token in TOKEN_IN_SUBJECT.findall(subject)
+    )
+
+
+def _no_nul(text: str) -> str:
+    """Text without NUL characters, which the database refuses."""
+    return text.replace("\x00", "")
 
 
 def _title(subject: str) -> str:
@@ -245,15 +287,21 @@ def _attach(incident: Incident, uploader: Any, robot: Any, files: list[tuple[str
                 incident_attachment_add(
                     actor=uploader, incident=incident.pk, upload=SimpleUploadedFile(name, data)
                 )
+        except SuspiciousFileOperation:
+            _not_kept(robot, incident, name, _("storage refused its name."))
         except DomainError as err:
-            incident_comment_add(
-                actor=robot,
-                incident=incident.pk,
-                kind=TimelineKind.WORK_NOTE,
-                body=_("The mailed attachment {name} was not kept: {reason}").format(
-                    name=name, reason=err.message
-                ),
-            )
+            _not_kept(robot, incident, name, err.message)
+
+
+def _not_kept(robot: Any, incident: Incident, name: str, reason: str) -> None:
+    incident_comment_add(
+        actor=robot,
+        incident=incident.pk,
+        kind=TimelineKind.WORK_NOTE,
+        body=_("The mailed attachment {name} was not kept: {reason}").format(
+            name=name, reason=reason
+        ),
+    )
 
 
 def mail_process(raw: bytes) -> Outcome:
@@ -263,34 +311,45 @@ def mail_process(raw: bytes) -> Outcome:
     retried, so one broken mail cannot block the mailbox).
     """
     msg = email.message_from_bytes(raw, policy=email.policy.default)
-    key = str(message_key(msg, raw))
+    try:
+        key = str(message_key(msg, raw))
+    except Exception:
+        key = str(uuid.uuid5(uuid.NAMESPACE_URL, "mailin:" + hashlib.sha256(raw).hexdigest()))
     with transaction.atomic():
         if not processed_message_claim(message_id=key, task=TASK):
             return Outcome("duplicate")
-        reason = ignore_reason(msg)
-        if reason:
-            return Outcome("ignored", reason)
         try:
+            reason = ignore_reason(msg)
+            if reason:
+                return Outcome("ignored", reason)
             with transaction.atomic():
                 return _apply(msg)
         except (DomainError, ValidationError) as err:
-            logger.warning("mail-in: message %s refused: %s", msg.get("Message-ID"), err)
+            logger.warning("mail-in: message %s refused: %s", key, err)
             return Outcome("failed", str(getattr(err, "message", err)))
+        except Exception as err:
+            # Its effects were rolled back with the inner savepoint; the claim stays, marked
+            # failed, so the message is reported once and not retried forever.
+            logger.exception(
+                "mail-in: message %s could not be processed (%s)", key, type(err).__name__
+            )
+            ProcessedMessage.objects.filter(pk=key).update(task=TASK_FAILED)
+            return Outcome("failed", "error: " + type(err).__name__)
 
 
 def _apply(msg: EmailMessage) -> Outcome:
     display, address = parseaddr(str(msg.get("From")))
-    sender = _sender_user(address, display)
+    sender = _sender_user(address, _no_nul(display))
     if sender is None:
         return Outcome("ignored", "unknown-or-inactive-sender")
-    subject = str(msg.get("Subject") or "")
-    text = message_text(msg)
+    subject = _no_nul(str(msg.get("Subject") or ""))
+    text = _no_nul(message_text(msg))
     files = _attachments(msg)
     robot = _robot()
     match = NUMBER_IN_SUBJECT.search(subject)
     if match:
         incident = Incident.objects.filter(number=match.group(1).upper()).first()
-        if incident is not None and _may_comment(sender, incident):
+        if incident is not None and _may_comment(sender, incident, subject):
             if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
                 # DOMAIN §3: closed is final; a follow-up is a new incident that says so.
                 text = (

@@ -19,6 +19,7 @@ from django.core.management import CommandError, call_command
 
 from catalog.choices import Role
 from incidents.models import Incident
+from incidents.notifications import reply_token
 from integrations.mailin import _redacted, mail_fetch
 from integrations.tasks import fetch_mail
 from tests.conftest import make_user, run_task
@@ -248,8 +249,11 @@ def test_replies_become_public_comments_only_from_people_on_the_ticket(imap, des
         subject="RE: [{n}] Printer on floor 3 jams".format(n=incident.number),
         body="It works after the restart.\n\nOn Mon, Anna wrote:\n> It jams on every page.\n",
     )
+    token = reply_token(number=incident.number, address="erik@example.com")
     from_agent = mail(
-        sender="erik@example.com", subject="Re: " + incident.number, body="Toner replaced."
+        sender="erik@example.com",
+        subject="Re: [{n} #{t}] Printer".format(n=incident.number, t=token),
+        body="Toner replaced.",
     )
     from_stranger = mail(
         sender="mallory@example.com", subject="Re: " + incident.number, body="Close it now"
@@ -482,3 +486,151 @@ def test_a_deactivated_users_mail_is_dropped_not_given_a_new_account(imap, desk)
     assert "ignored: 1" in fetch(imap.url)
     assert not Incident.objects.exists()
     assert get_user_model().objects.filter(email__iexact="gone@example.com").count() == 1
+
+
+def test_a_forged_staff_address_needs_the_reply_token_of_that_address(imap, desk):
+    deliver(imap, mail())
+    fetch(imap.url)
+    incident = Incident.objects.get()
+    number = incident.number
+    tagged = "Re: [{n} #{t}] Printer on floor 3 jams"
+    forged = [
+        mail(sender="erik@example.com", subject="Re: " + number, body="Closing, all fine."),
+        mail(sender="erik@example.com", subject=tagged.format(n=number, t="0123456789")),
+        # the caller's own token (from their notification) does not work for a staff address
+        mail(
+            sender="erik@example.com",
+            subject=tagged.format(
+                n=number, t=reply_token(number=number, address="anna@example.com")
+            ),
+        ),
+        # erik's token for another incident does not work for this one
+        mail(
+            sender="erik@example.com",
+            subject="Re: [{n} #{t}]".format(
+                n=number, t=reply_token(number="INC9999999", address="erik@example.com")
+            ),
+        ),
+    ]
+    deliver(imap, *forged)
+    assert "created: 4" in fetch(imap.url)
+    incident.refresh_from_db()
+    assert not incident.comments.exists()
+    assert incident.responded_at is None
+    genuine = mail(
+        sender="Erik <ERIK@example.com>",
+        subject=tagged.format(n=number, t=reply_token(number=number, address="erik@example.com")),
+        body="Toner replaced.",
+    )
+    deliver(imap, genuine)
+    assert "commented: 1" in fetch(imap.url)
+    assert list(incident.comments.values_list("author__username", "body")) == [
+        ("erik", "Toner replaced.")
+    ]
+
+
+def test_a_watcher_replies_without_a_token(imap, desk):
+    deliver(imap, mail())
+    fetch(imap.url)
+    incident = Incident.objects.get()
+    incident.watchers.add(desk["stranger"])
+    deliver(imap, mail(sender="mallory@example.com", subject="Re: " + incident.number, body="+1"))
+    assert "commented: 1" in fetch(imap.url)
+    assert incident.comments.get().author == desk["stranger"]
+
+
+def test_round_trip_staff_notification_out_reply_in(imap, desk):
+    from django.core import mail as django_mail
+
+    from incidents.notifications import incident_notification_send
+
+    deliver(imap, mail())
+    fetch(imap.url)
+    incident = Incident.objects.get()
+    assert incident_notification_send(
+        incident_id=incident.pk, event="commented", recipient_id=desk["agent"].pk, outbox_id=None
+    )
+    subject = str(django_mail.outbox[-1].subject)
+    token = reply_token(number=incident.number, address="erik@example.com")
+    assert subject.startswith("[{n} #{t}] ".format(n=incident.number, t=token))
+    assert len(token) == 10
+    deliver(imap, mail(sender="erik@example.com", subject="Re: " + subject, body="On my way."))
+    assert "commented: 1" in fetch(imap.url)
+    assert incident.comments.get().author == desk["agent"]
+
+
+@pytest.mark.parametrize("name", ["..", "#", "!!!", "x\x00.png", "a." + "x" * 150])
+def test_an_attachment_name_storage_refuses_does_not_block_the_mailbox(imap, desk, name):
+    poison = mail(subject="Poison")
+    poison.add_attachment(PNG, maintype="image", subtype="png", filename=name)
+    deliver(imap, poison, mail(subject="Good"))
+    output = fetch(imap.url)
+    assert "created: 2" in output
+    assert "failed: 0" in output
+    assert set(Incident.objects.values_list("title", flat=True)) == {"Poison", "Good"}
+    stored = Incident.objects.get(title="Poison").attachments.get()
+    assert "\x00" not in stored.original_name
+    assert unseen(imap) == []
+
+
+def test_nul_characters_are_removed_from_subject_body_name_and_file_names(tmp_path, desk):
+    # A Maildir: an IMAP server may rewrite NUL bytes, a local delivery keeps them.
+    raw = (
+        b"From: Per\x00 Persson <per@example.org>\r\n"
+        b"To: desk@example.com\r\n"
+        b"Subject: Screen\x00 black\r\n"
+        b"Message-ID: <nul-1@example.org>\r\n"
+        b"MIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSince\x00 08:00\r\n"
+        b"--b\r\nContent-Type: text/plain\r\n"
+        b'Content-Disposition: attachment; filename="a\x00.txt"\r\n\r\nlog line\r\n'
+        b"--b--\r\n"
+    )
+    box = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    box.add(mailbox.MaildirMessage(raw))
+    box.add(mailbox.MaildirMessage(mail(subject="Good").as_bytes()))
+    summary = mail_fetch(url="maildir://" + str(tmp_path / "Maildir"))
+    assert summary.count("created") == 2, summary.outcomes
+    incident = Incident.objects.get(title="Screen black")
+    assert incident.description == "Since 08:00"
+    assert "\x00" not in incident.caller.get_full_name()
+    assert incident.attachments.get().original_name == "a.txt"
+
+
+def test_a_sender_address_over_254_characters_is_ignored(imap, desk):
+    deliver(imap, mail(sender="x" * 250 + "@example.com"), mail())
+    output = fetch(imap.url)
+    assert "ignored: 1" in output
+    assert "created: 1" in output
+    assert Incident.objects.get().caller == desk["caller"]
+
+
+def test_a_message_that_fails_unexpectedly_is_reported_once_and_skipped(
+    imap, desk, monkeypatch, caplog
+):
+    """Fault injection: a bug that raises for one message (every known poison is fixed)."""
+    from core.models import ProcessedMessage
+    from integrations import mailin
+
+    real_create = mailin.incident_create
+
+    def create(*, actor, data):
+        if data["title"] == "Poison":
+            raise RuntimeError("boom")
+        return real_create(actor=actor, data=data)
+
+    monkeypatch.setattr(mailin, "incident_create", create)
+    deliver(imap, mail(subject="Poison"), mail(subject="Good"))
+    output = fetch(imap.url)
+    assert "failed: error: RuntimeError" in output
+    assert "created: 1, commented: 0, duplicate: 0, ignored: 0, failed: 1" in output
+    assert list(Incident.objects.values_list("title", flat=True)) == ["Good"]
+    assert ProcessedMessage.objects.filter(task="integrations.mailin:failed").count() == 1
+    assert "s3cret" not in caplog.text
+    assert unseen(imap) == []
+    assert "failed: 0" in fetch(imap.url)  # reported once
+    imap.select("INBOX")
+    imap.store("1:*", "-FLAGS", "(\\Seen)")  # flags lost: the ledger still knows both
+    assert "duplicate: 2" in fetch(imap.url)
+    assert Incident.objects.count() == 1
