@@ -303,6 +303,7 @@ SPECTACULAR_SETTINGS = {
         "TokenScopeEnum": "integrations.models.TokenScope",
         "ImprovementActionStatusEnum": "pdca.choices.ActionStatus",
         "StrategicDecisionEnum": "pdca.choices.Decision",
+        "RecordKindEnum": "pdca.choices.RecordKind",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",

@@ -59,3 +59,9 @@ class Decision(models.TextChoices):
     REVISE_GOAL = "revise_goal", _("Revise the goal")
     NEW_ACTION = "new_action", _("New improvement action")
     ACCEPT_RISK = "accept_risk", _("Accept the risk")
+
+
+class RecordKind(models.TextChoices):
+    INCIDENT = "incident", _("Incident")
+    PROBLEM = "problem", _("Problem")
+    CHANGE = "change", _("Change")

@@ -8,7 +8,7 @@ from catalog.forms import VersionedForm
 from catalog.models import Service
 from core.forms import SafeModelMultipleChoiceField
 from incidents.choices import Priority
-from pdca.choices import Decision
+from pdca.choices import Decision, RecordKind
 from pdca.models import Cycle, Goal, ImprovementAction, Strategy
 
 User = get_user_model()
@@ -191,10 +191,7 @@ class TriageForm(forms.Form):
 class RaiseForm(TriageForm):
     """Raise any record (incident, problem or change) to the strategic queue by number."""
 
-    kind = forms.ChoiceField(
-        label=_("Record"),
-        choices=[("incident", _("Incident")), ("problem", _("Problem")), ("change", _("Change"))],
-    )
+    kind = forms.ChoiceField(label=_("Record"), choices=RecordKind.choices)
     number = forms.CharField(label=_("Number"), max_length=16)
 
     field_order = ["kind", "number", "reason"]
@@ -227,3 +224,13 @@ class RecordCycleForm(forms.Form):
         label=_("Cycle"),
         empty_label=_("Automatic (the cycle covering its date and service)"),
     )
+
+
+class LinkRecordForm(forms.Form):
+    """Count a record (by number) towards a cycle, by hand."""
+
+    kind = forms.ChoiceField(label=_("Record"), choices=RecordKind.choices)
+    number = forms.CharField(label=_("Number"), max_length=16)
+
+    def clean_number(self):
+        return self.cleaned_data["number"].strip().upper()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("pdca/", views.DashboardView.as_view(), name="dashboard"),
     path("pdca/cycles/<int:pk>/review/", views.ReviewNowView.as_view(), name="review_now"),
     path("pdca/cycles/<int:pk>/", views.DashboardView.as_view(), name="cycle_detail"),
+    path("pdca/cycles/<int:pk>/records/", views.CycleLinkRecordView.as_view(), name="cycle_link"),
     path("pdca/cycles/", views.CycleListView.as_view(), name="cycle_list"),
     path("pdca/cycles/add/", views.CycleEditView.as_view(), name="cycle_create"),
     path("pdca/cycles/<int:pk>/edit/", views.CycleEditView.as_view(), name="cycle_edit"),

@@ -34,6 +34,7 @@ from pdca.forms import (
     DecideForm,
     GoalForm,
     ImprovementActionForm,
+    LinkRecordForm,
     RaiseForm,
     RecordCycleForm,
     StrategyForm,
@@ -151,6 +152,8 @@ class DashboardView(StaffRequiredMixin, TemplateView):
         if "pk" in self.kwargs and not cycles:
             raise Http404
         context["cycles"] = cycles
+        if "pk" in self.kwargs and self.request.user.has_perm("pdca.change_recordcycle"):
+            context["link_form"] = LinkRecordForm(auto_id="link-%s")
         context["strategic"] = list(selectors.strategic_queue()[:20])
         context["overdue"] = list(selectors.actions_overdue()[:20])
         context["register"] = list(selectors.action_register_recent()[:10])
@@ -298,6 +301,41 @@ class ReviewPrintView(ObjectDetailView):
             {"snapshot": s, "kpi": CATALOGUE[s.goal.kpi]} for s in review.snapshots.all()
         ]
         return context
+
+
+class CycleLinkRecordView(StaffRequiredMixin, View):
+    """Count a problem, change or incident towards this cycle by hand."""
+
+    permission_required = "pdca.change_recordcycle"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        if not Cycle.objects.filter(pk=pk).exists():
+            raise Http404
+        form = LinkRecordForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Give the record's kind and number."))
+            return redirect("pdca:cycle_detail", pk=pk)
+        try:
+            link = services.record_cycle_set(
+                actor=request.user,
+                kind=form.cleaned_data["kind"],
+                record=form.cleaned_data["number"],
+                cycle_id=pk,
+            )
+        except DomainError as err:
+            messages.error(
+                request,
+                _("No record with this number.") if err.code == "not_found" else err.message,
+            )
+        else:
+            messages.success(
+                request,
+                _("{number} now counts towards {cycle}.").format(
+                    number=form.cleaned_data["number"], cycle=link.cycle
+                ),
+            )
+        return redirect("pdca:cycle_detail", pk=pk)
 
 
 class ReviewNowView(StaffRequiredMixin, View):

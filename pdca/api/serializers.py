@@ -6,7 +6,7 @@ from rest_framework import serializers
 from catalog.api.serializers import ServiceRefSerializer, StrictCharField, UserRefSerializer
 from changes.models import Change
 from incidents.choices import Priority
-from pdca.choices import Decision
+from pdca.choices import Decision, RecordKind
 from pdca.models import (
     ActionCheck,
     Cycle,
@@ -266,7 +266,7 @@ class StrategicItemSerializer(serializers.ModelSerializer):
 
 
 class TriageInputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["incident", "problem", "change"])
+    kind = serializers.ChoiceField(choices=RecordKind.choices)
     number = StrictCharField(max_length=16, help_text="The record's number, e.g. INC0000001")
     reason = StrictCharField(max_length=2000)
 
@@ -277,3 +277,20 @@ class DecideInputSerializer(serializers.Serializer):
     new_target = serializers.FloatField(
         required=False, allow_null=True, min_value=-1e9, max_value=1e9
     )
+
+
+class RecordCycleInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=RecordKind.choices)
+    number = StrictCharField(max_length=16, help_text="The record's number, e.g. PRB0000001")
+    cycle = serializers.PrimaryKeyRelatedField(
+        queryset=Cycle.objects.all(),
+        allow_null=True,
+        help_text="null: back to the automatic link (the cycle covering its date and service)",
+    )
+
+
+class RecordCycleOutputSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    number = serializers.CharField()
+    cycle = CycleRefSerializer(allow_null=True)
+    manual = serializers.BooleanField()

@@ -6,6 +6,7 @@ from pdca.api.views import (
     GoalViewSet,
     ImprovementActionViewSet,
     KpiView,
+    RecordCycleView,
     ReviewViewSet,
     StrategicItemViewSet,
     StrategyViewSet,
@@ -22,4 +23,8 @@ router.register("reviews", ReviewViewSet, basename="review")
 router.register("improvement-actions", ImprovementActionViewSet, basename="improvementaction")
 router.register("strategic-items", StrategicItemViewSet, basename="strategicitem")
 
-urlpatterns = [path("kpis/", KpiView.as_view(), name="kpi"), *router.urls]
+urlpatterns = [
+    path("kpis/", KpiView.as_view(), name="kpi"),
+    path("record-cycles/", RecordCycleView.as_view(), name="record-cycle"),
+    *router.urls,
+]

@@ -297,3 +297,35 @@ class StrategicItemViewSet(
         )
         item = self.get_queryset().get(pk=item.pk)
         return Response(self.serializer_class(item).data)
+
+
+class RecordCycleView(APIView):
+    """Link a record to a cycle by hand (it stays), or back to the automatic link."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=s.RecordCycleInputSerializer,
+        responses={200: s.RecordCycleOutputSerializer, **RULE_RESPONSES},
+    )
+    def post(self, request):
+        if not request.user.has_perm("pdca.change_recordcycle"):
+            raise PermissionDenied()
+        serializer = s.RecordCycleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        number = data["number"].strip().upper()
+        link = services.record_cycle_set(
+            actor=request.user,
+            kind=data["kind"],
+            record=number,
+            cycle_id=data["cycle"].pk if data["cycle"] else None,
+        )
+        return Response(
+            {
+                "kind": data["kind"],
+                "number": number,
+                "cycle": {"id": link.cycle_id, "name": link.cycle.name} if link else None,
+                "manual": bool(link and link.manual),
+            }
+        )

@@ -634,3 +634,40 @@ def test_a_message_that_fails_unexpectedly_is_reported_once_and_skipped(
     imap.store("1:*", "-FLAGS", "(\\Seen)")  # flags lost: the ledger still knows both
     assert "duplicate: 2" in fetch(imap.url)
     assert Incident.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_sender_created_concurrently_is_reused_not_a_crash(settings):
+    """Another reader creates the sender's account between our check and our insert: the
+    insert waits for its commit, fails on the unique user name, and we take that account."""
+    import threading
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+
+    from integrations.mailin import mail_process
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs row-level locking (run with DATABASE_URL=postgres://…)")
+    settings.MAILIN_SERVICE = ServiceFactory(name="Workplace devices").name
+    users = get_user_model()
+    inserted, release = threading.Event(), threading.Event()
+
+    def other_reader():
+        try:
+            with transaction.atomic():
+                users.objects.create(username="per@example.org", email="per@example.org")
+                inserted.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_reader)
+    thread.start()
+    assert inserted.wait(timeout=10)
+    threading.Timer(1.0, release.set).start()  # commits while our insert waits on it
+    outcome = mail_process(mail(sender="Per Persson <per@example.org>").as_bytes())
+    thread.join()
+    assert outcome.kind == "created", outcome
+    assert users.objects.filter(email="per@example.org").count() == 1
+    assert Incident.objects.get().caller.username == "per@example.org"

@@ -172,3 +172,49 @@ def test_the_incident_panel_shows_and_sets_the_cycle(client, strategy, mail, man
     response = client.post(reverse("pdca:incident_cycle", args=[incident.number]), {"cycle": ""})
     assert response.status_code == 302
     assert RecordCycle.objects.get(incident=incident).manual is False
+
+
+@pytest.mark.django_db
+def test_problems_and_changes_are_linked_by_hand_on_the_cycle_page_and_the_api(
+    client, api_client, strategy, mail, manager, agent
+):
+    october = cycle_create(
+        actor=manager, data=cycle_data(strategy, dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    )
+    november = cycle_create(
+        actor=manager,
+        data=cycle_data(strategy, dt.date(2026, 11, 1), dt.date(2026, 11, 30), name="Nov"),
+    )
+    problem = Problem.objects.create(
+        number="PRB0000001", title="Queue", service=mail, opened_by=manager, opened_at=at(12)
+    )
+    change = Change.objects.create(
+        number="CHG0000001", title="Patch", service=mail, opened_by=manager, opened_at=at(13)
+    )
+    client.force_login(manager)
+    page = client.get(reverse("pdca:cycle_detail", args=[november.pk]))
+    assert b'id="link-form"' in page.content
+    client.post(
+        reverse("pdca:cycle_link", args=[november.pk]), {"kind": "problem", "number": "prb0000001"}
+    )
+    link = RecordCycle.objects.get(problem=problem)
+    assert (link.cycle, link.manual) == (november, True)
+    missing = client.post(
+        reverse("pdca:cycle_link", args=[november.pk]),
+        {"kind": "change", "number": "CHG0000999"},
+        follow=True,
+    )
+    assert b"No record with this number." in missing.content
+
+    api = api_client(manager)
+    body = {"kind": "change", "number": change.number, "cycle": november.pk}
+    response = api.post("/api/v1/record-cycles/", body, format="json")
+    assert response.status_code == 200
+    assert response.json()["cycle"] == {"id": november.pk, "name": "Nov"}
+    assert response.json()["manual"] is True
+    back = api.post("/api/v1/record-cycles/", {**body, "cycle": None}, format="json")
+    assert back.json()["cycle"]["id"] == october.pk
+    assert back.json()["manual"] is False
+    bad = api.post("/api/v1/record-cycles/", {**body, "cycle": 10**20}, format="json")
+    assert bad.status_code == 400
+    assert api_client(agent).post("/api/v1/record-cycles/", body, format="json").status_code == 403
