@@ -408,7 +408,7 @@ def _alert_fire(
             description += "\n" + str(_("No mapping rule matched; the defaults were used."))
         if row.incident_id:
             description += "\n" + str(
-                _("An earlier incident for this alert was closed while it kept firing.")
+                _("An earlier incident for this alert was resolved or closed while it kept firing.")
             )
         incident = incident_create(
             actor=actor,
