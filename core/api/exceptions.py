@@ -9,6 +9,8 @@ still document the error responses.
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
+from django.utils.translation import gettext_lazy as _
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.exceptions import ErrorDetail
@@ -28,12 +30,23 @@ class DomainAPIException(drf_exceptions.APIException):
         super().__init__(detail=detail, code=error.code)
 
 
+class DatabaseUnavailable(drf_exceptions.APIException):
+    """The database did not answer (restarting, failing over): retry shortly."""
+
+    status_code = 503
+    default_detail = _("The service is briefly unavailable. Try again in a few seconds.")
+    default_code = "database_unavailable"
+
+
 class DeskExceptionHandler(ExceptionHandler):
     """Maps domain and Django validation errors to DRF before formatting them."""
 
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, DomainError):
             return DomainAPIException(exc)
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            # A lost connection, not a bug: the next request reconnects (CONN_HEALTH_CHECKS).
+            return DatabaseUnavailable()
         if isinstance(exc, DjangoValidationError):
             return drf_exceptions.ValidationError(
                 detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
@@ -42,6 +55,8 @@ class DeskExceptionHandler(ExceptionHandler):
 
     def get_response(self, exc: drf_exceptions.APIException, data: dict) -> Response:
         response = super().get_response(exc, data)
+        if isinstance(exc, DatabaseUnavailable):
+            response["Retry-After"] = "2"
         view = self.context.get("view")
         if isinstance(self.exc, VersionConflict) and hasattr(view, "conflict_payload"):
             current, etag = view.conflict_payload()
