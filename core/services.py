@@ -78,3 +78,15 @@ def loaded_relations(obj: models.Model) -> list[str]:
         for field in obj._meta.concrete_fields
         if field.many_to_one and field.is_cached(obj) and getattr(obj, field.name) is not None
     ]
+
+
+def changed_clean(obj: models.Model, changed: Iterable[str]) -> None:
+    """Model.full_clean() for the fields a write changed. The rest were validated when they
+    were written; re-validating them costs a SELECT per foreign key and unique field, and the
+    database's own constraints still guard every column."""
+    changed = set(changed)
+    obj.full_clean(
+        exclude=[f.name for f in obj._meta.concrete_fields if f.name not in changed],
+        validate_unique=False,
+        validate_constraints=False,
+    )

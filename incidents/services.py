@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +22,14 @@ from core.exceptions import DomainError, PermissionDenied
 from core.models import TimelineKind
 from core.numbering import number_next
 from core.outbox import outbox_enqueue
-from core.services import fields_apply, loaded_relations, locked_get, record_lock, version_bump
+from core.services import (
+    changed_clean,
+    fields_apply,
+    loaded_relations,
+    locked_get,
+    record_lock,
+    version_bump,
+)
 from incidents.choices import ContactChannel, IncidentState, priority_for
 from incidents.clock import SlaResult, Snapshot, Targets, sla_fold
 from incidents.constants import AUTO_CLOSE_DAYS, NUMBER_PREFIX
@@ -310,7 +318,7 @@ def incident_update(
     if obj.assignee_id and obj.responded_at is None:
         obj.responded_at = now
         changed.append("responded_at")
-    obj.full_clean(validate_constraints=False)
+    changed_clean(obj, changed)
     obj._history_user = actor
     obj._history_date = now
     m2m_changed = False
@@ -368,6 +376,10 @@ def incident_transition(
         obj.hold_reason = ""
         changed.append("hold_reason")
     if name == "resolve":
+        if now < obj.opened_at:  # the database's check constraint, said in words
+            raise ValidationError(
+                {"resolved_at": _("An incident cannot be resolved before it was opened.")}
+            )
         obj.resolved_at = now
         obj.first_contact_resolution = obj.reassignment_count == 0 and obj.reopen_count == 0
         changed += ["resolved_at", "first_contact_resolution"]
@@ -382,7 +394,7 @@ def incident_transition(
     if obj.assignee_id and obj.responded_at is None:
         obj.responded_at = now
         changed.append("responded_at")
-    obj.full_clean()
+    changed_clean(obj, changed)
     obj._history_user = actor
     obj._history_date = now
     version_bump(obj, changed)

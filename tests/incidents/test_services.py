@@ -341,3 +341,34 @@ class TestComments:
         with pytest.raises(DomainError) as err:
             incident_comment_add(actor=agent, incident=incident.pk, body="   ")
         assert err.value.code == "comment_empty"
+
+
+def test_a_transition_validates_what_it_changes(agent):
+    """Transitions validate the fields they change (not every foreign key and constraint
+    again, a SELECT each: the database guards those); a resolve dated before the opening is
+    refused in words, and a bad resolution code still is."""
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+
+    from incidents.services import incident_create, incident_transition
+    from tests.factories import ServiceFactory
+
+    incident = incident_create(
+        actor=agent, data={"title": "Disk full", "service": ServiceFactory()}
+    )
+    with pytest.raises(ValidationError) as early:
+        incident_transition(
+            actor=agent, incident=incident.pk, name="resolve", expected_version=None,
+            data={"resolution_code": "fixed", "resolution_notes": "Cleaned up."},
+            now=incident.opened_at - dt.timedelta(minutes=5),
+        )  # fmt: skip
+    assert "resolved_at" in early.value.message_dict
+    with pytest.raises(ValidationError) as bad_code:
+        incident_transition(
+            actor=agent, incident=incident.pk, name="resolve", expected_version=None,
+            data={"resolution_code": "nonsense", "resolution_notes": "x"},
+        )  # fmt: skip
+    assert "resolution_code" in bad_code.value.message_dict
+    incident.refresh_from_db()
+    assert (incident.state, incident.version) == ("new", 1)
