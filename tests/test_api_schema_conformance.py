@@ -16,16 +16,17 @@ def schema():
 
 def response_schema(schema, path, method="get", status="200"):
     content = schema["paths"][path][method]["responses"][status]["content"]
-    ref = content["application/json"]["schema"]
-    name = ref["$ref"].rsplit("/", 1)[-1]
+    documented = content["application/json"]["schema"]
+    if "$ref" not in documented:  # an inline schema, such as an array of components
+        return path, documented
+    name = documented["$ref"].rsplit("/", 1)[-1]
     return name, schema["components"]["schemas"][name]
 
 
 @pytest.mark.parametrize("sub", ["comments", "history"])
 def test_incident_sub_lists_have_the_shape_the_schema_documents(schema, api_client, agent, sub):
-    """The schema documents a paginated object ({count, next, previous, results}); the view
-    must answer that, or the schema must say it is a plain array. Today the view answers a
-    plain array (incidents/api/views.py), so clients generated from the schema break."""
+    """A plain array, documented as one (it was documented as a paginated object, so clients
+    generated from the schema broke)."""
     incident = incident_create(
         actor=agent,
         data={"title": "Printer", "service": ServiceFactory(support_group=SupportGroupFactory())},
@@ -40,7 +41,9 @@ def test_incident_sub_lists_have_the_shape_the_schema_documents(schema, api_clie
         )
         assert set(documented["required"]) <= set(body.json())
     else:
+        assert documented["type"] == "array"
         assert isinstance(body.json(), list)
+        assert body.json()
 
 
 def test_read_only_nullable_and_blank_columns_are_documented_so(schema):

@@ -82,7 +82,7 @@ class IncidentViewSet(ServiceBackedViewSet):
         request=s.CommentInputSerializer,
         responses={201: s.CommentOutputSerializer, **RULE_RESPONSES},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def comments(self, request, number=None):
         incident = self.get_object()
         if request.method == "GET":
@@ -98,7 +98,7 @@ class IncidentViewSet(ServiceBackedViewSet):
         return Response(s.CommentOutputSerializer(comment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: s.HistoryOutputSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, number=None):
         incident = self.get_object()
         if not selectors.is_staff_actor(request.user):
