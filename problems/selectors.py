@@ -51,7 +51,8 @@ def known_error_list(*, service_id: int | None = None, text: str = "") -> QueryS
     )
     if service_id:
         queryset = queryset.filter(service_id=service_id)
-    for word in text.split()[:8]:
+    # A NUL matches no stored text (and PostgreSQL refuses it in a query): drop it.
+    for word in text.replace("\x00", " ").split()[:8]:
         queryset = queryset.filter(
             Q(title__icontains=word)
             | Q(description__icontains=word)
