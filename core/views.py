@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -158,10 +158,22 @@ class ObjectDetailView(StaffRequiredMixin, TemplateView):
         return context
 
 
+def _comparable(value: Any) -> Any:
+    """A value as a form and the database would agree on it: a related record by its key,
+    text with the browser's line breaks and surrounding spaces as forms clean them."""
+    value = getattr(value, "pk", value)
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").strip()
+    return value
+
+
 def _shown(obj: Any, name: str) -> str:
     """A field's value as the pages show it (choice labels, related records' names)."""
     display = getattr(obj, "get_{name}_display".format(name=name), None)
-    value = display() if display else getattr(obj, name, None)
+    try:
+        value = display() if display else getattr(obj, name, None)
+    except ObjectDoesNotExist:  # a related record deleted since (history keeps its key)
+        return "—"
     if value in (None, ""):
         return "—"
     if isinstance(value, bool):
@@ -258,8 +270,8 @@ class ObjectEditView(StaffRequiredMixin, FormView):
         for change in changes:
             # A field this user left as they saw it takes the other person's value; one
             # they edited keeps their entry (a three-way merge, shown in the table).
-            mine = form.cleaned_data.get(change["name"])
-            change["kept_mine"] = getattr(mine, "pk", mine) != change["seen"]
+            mine = _comparable(form.cleaned_data.get(change["name"]))
+            change["kept_mine"] = mine != _comparable(change["seen"])
             if not change["kept_mine"]:
                 key, now = form.add_prefix(change["name"]), change["now"]
                 if isinstance(now, bool):

@@ -29,7 +29,7 @@ def incident_search(
     if not value:
         return queryset
     number = Q(number=value.upper())  # numbers are stored upper-case: an index lookup
-    if value.isdigit():
+    if value.isascii() and value.isdigit() and len(value) <= 7:
         number = Q(number="{prefix}{n:07d}".format(prefix=Incident.NUMBER_PREFIX, n=int(value)))
     comment_rows = IncidentComment.objects.all()
     if public_only:

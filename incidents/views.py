@@ -18,6 +18,7 @@ from django.views.generic import FormView, TemplateView
 
 from core.attachments import attachment_response
 from core.exceptions import DomainError, VersionConflict
+from core.params import id_param
 from core.views import ObjectEditView, ObjectListView
 from incidents import selectors, services
 from incidents.filters import IncidentFilterSet
@@ -340,8 +341,9 @@ class IncidentBulkView(LoginRequiredMixin, View):
         versions = {}
         for number in numbers:  # the version each row showed; a changed row is refused
             seen = request.POST.get("v-" + number, "")
-            if seen.isdigit() and len(seen) < 10:
-                versions[number] = int(seen)
+            version = id_param(seen)
+            if version is not None:
+                versions[number] = version
         done, refused = services.incident_bulk_apply(
             actor=request.user,
             numbers=numbers,

@@ -60,6 +60,52 @@ def test_requester_cannot_find_incidents_by_work_note_words(api_client, agent, r
     assert api_client(agent).get("/api/v1/incidents/?q=4711").json()["count"] == 1
 
 
+@pytest.mark.postgres
+def test_postgres_search_unites_number_text_and_public_comments_within_what_one_sees(
+    postgresql, api_client, agent, requester, other_requester, service
+):
+    """The PostgreSQL path (three index lookups united): by number, by words in the title or
+    description, by words in comments; never by work notes for a requester, and never
+    another caller's incident."""
+    mine = log(requester, service)
+    theirs = log(other_requester, service)
+    incident_comment_add(actor=agent, incident=mine.pk, body="reset code 4711", kind="work_note")
+    incident_comment_add(actor=agent, incident=mine.pk, body="public banana")
+    incident_comment_add(actor=agent, incident=theirs.pk, body="public banana too")
+    client = api_client(requester)
+
+    def numbers(c, q):
+        return {i["number"] for i in c.get("/api/v1/incidents/", {"q": q}).json()["results"]}
+
+    assert numbers(client, "4711") == set()
+    assert numbers(client, "banana") == {mine.number}
+    assert numbers(client, mine.number.lower()) == {mine.number}
+    assert numbers(client, theirs.number) == set()
+    assert numbers(api_client(agent), "4711") == {mine.number}
+    assert numbers(api_client(agent), "banana") == {mine.number, theirs.number}
+    assert numbers(api_client(agent), str(int(theirs.number[3:]))) == {theirs.number}
+
+
+@pytest.mark.parametrize("q", ["²", "١٠", "9" * 5000])
+def test_odd_digits_in_a_search_are_plain_text(api_client, client, agent, service, q):
+    log(agent, service)
+    assert api_client(agent).get("/api/v1/incidents/", {"q": q}).json()["count"] == 0
+    client.force_login(agent)
+    assert client.get("/incidents/", {"q": q, "queue": "all"}).status_code == 200
+
+
+def test_a_bulk_version_that_is_not_a_number_is_ignored_not_a_500(client, agent, service):
+    incident = log(agent, service)
+    client.force_login(agent)
+    response = client.post(
+        reverse("incidents:incident_bulk"),
+        {"incidents": [incident.number], "action": "start", "v-" + incident.number: "²"},
+    )
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert incident.state == "in_progress"
+
+
 def test_closed_incidents_are_final(agent, manager, service):
     incident = log(agent, service)
     resolve(agent, incident)

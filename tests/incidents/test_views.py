@@ -284,3 +284,27 @@ def test_stale_edit_lists_their_changes_and_merges(client, agent, manager, servi
     assert saved.status_code == 302
     incident.refresh_from_db()
     assert (incident.title, incident.description) == ("Mail outage in Lund", "Users see timeouts.")
+
+
+def test_a_browsers_line_breaks_are_not_mistaken_for_an_edit_on_conflict(
+    client, agent, manager, service
+):
+    """The form sends CR LF; the record stores LF: a description this user did not touch
+    must take the other person's new text, not put the old one back."""
+    from incidents.services import incident_update
+
+    incident = incident_create(
+        actor=agent, data={"title": "Mail down", "description": "a\nb", "service": service}
+    )
+    url = reverse("incidents:incident_edit", args=[incident.number])
+    client.force_login(agent)
+    form = client.get(url).context["form"]
+    posted = {k: v for k, v in form.initial.items() if v is not None and k != "cis"}
+    posted.update(service=service.pk, assignment_group=service.support_group_id, version=1)
+    incident_update(actor=manager, incident=incident.pk, expected_version=1,
+                    data={"description": "a\nb\nc"})  # fmt: skip
+    response = client.post(url, {**posted, "description": "a\r\nb", "title": "Mail is down"})
+    assert response.status_code == 409
+    again = response.context["form"]
+    assert again["description"].value() == "a\nb\nc"
+    assert again["title"].value() == "Mail is down"
