@@ -15,7 +15,7 @@ class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
             return super()._check_values(value)
         for pk in value:
             text = str(pk).strip()
-            if not text.isdigit() or int(text) >= MAX_ID:
+            if not (text.isascii() and text.isdigit()) or int(text) >= MAX_ID:
                 raise forms.ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",

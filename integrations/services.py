@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from core.exceptions import DomainError, NotFound, PermissionDenied
 from core.models import TimelineKind
 from core.outbox import outbox_enqueue
+from core.params import id_param
 from incidents.choices import ContactChannel, IncidentState, ResolutionCode
 from incidents.models import Incident
 from incidents.selectors import OPEN_STATES
@@ -281,8 +282,9 @@ def alert_rule_create(*, actor: Any, integration_id: int, data: dict[str, Any]) 
 def alert_rule_delete(*, actor: Any, integration_id: int, rule_id: Any) -> None:
     if not actor.has_perm(MANAGE_INTEGRATIONS):
         raise PermissionDenied()
-    if str(rule_id).isdigit():
-        AlertRule.objects.filter(integration_id=integration_id, pk=int(rule_id)).delete()
+    rule = id_param(rule_id)
+    if rule is not None:
+        AlertRule.objects.filter(integration_id=integration_id, pk=rule).delete()
 
 
 # --- inbound alerts -------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.views.generic import TemplateView
 
 from catalog.models import Service
 from core.exceptions import DomainError
+from core.params import id_param
 from core.views import ObjectDetailView, ObjectEditView, ObjectListView, StaffRequiredMixin
 from pdca import selectors, services
 from pdca.choices import GoalStatus
@@ -129,9 +130,9 @@ class DashboardView(StaffRequiredMixin, TemplateView):
     template_name = "pdca/dashboard.html"
 
     def get(self, request, *args, **kwargs):
-        service = request.GET.get("service", "")
-        if service.isdigit() and len(service) < 12:
-            return redirect("pdca:service_view", pk=int(service))
+        service = id_param(request.GET.get("service"))
+        if service is not None:
+            return redirect("pdca:service_view", pk=service)
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -437,8 +438,9 @@ class GoalEditView(ObjectEditView):
 
     def get_initial(self):
         initial = super().get_initial()
-        if self.object is None and self.request.GET.get("cycle", "").isdigit():
-            initial["cycle"] = int(self.request.GET["cycle"])
+        cycle = id_param(self.request.GET.get("cycle"))
+        if self.object is None and cycle is not None:
+            initial["cycle"] = cycle
         return initial
 
     def selector(self, pk):
@@ -493,8 +495,9 @@ class ActionEditView(ObjectEditView):
         if self.object is None:
             initial["owner"] = self.request.user.pk
             initial["due_date"] = timezone.localdate() + dt.timedelta(days=30)
-            if self.request.GET.get("goal", "").isdigit():
-                initial["goal"] = int(self.request.GET["goal"])
+            goal = id_param(self.request.GET.get("goal"))
+            if goal is not None:
+                initial["goal"] = goal
         return initial
 
     def selector(self, pk):
