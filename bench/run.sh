@@ -183,7 +183,8 @@ wait "$STATIC_PID" || { cat "$RUN_DIR/collectstatic.log" >&2; die "collectstatic
 echo "  static files collected"
 
 say "seeding $INCIDENTS incidents"
-BENCH_INCIDENTS="$INCIDENTS" BENCH_STATE="$RUN_DIR/seed.json" timeout 1800 "$PY" "$BENCH_DIR/seed.py"
+BENCH_INCIDENTS="$INCIDENTS" BENCH_STATE="$RUN_DIR/seed.json" timeout 1800 "$PY" "$BENCH_DIR/seed.py" \
+    | tee "$RUN_DIR/seed.txt"
 TOKEN="$(timeout 120 "$PY" manage.py shell -c '
 from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
@@ -289,7 +290,8 @@ say "results"
 "$PY" "$BENCH_DIR/report.py" --load "$RUN_DIR/load.json" --queries "$RUN_DIR/queries.json" \
     --seed "$RUN_DIR/seed.json" --meta "$RUN_DIR/meta.json" --mixed "$RUN_DIR/mixed.json" \
     | tee "$RESULT_FILE"
-{ echo; cat "$RUN_DIR/detect.txt"; } | tee -a "$RESULT_FILE"
+{ echo; cat "$RUN_DIR/detect.txt"; grep -E '^(Seeded [0-9,]+ problems|PDCA)' "$RUN_DIR/seed.txt" || true; } \
+    | tee -a "$RESULT_FILE"
 echo
 echo "written to ${RESULT_FILE#"$ROOT"/}"
 FINISHED=1
