@@ -636,8 +636,8 @@ def test_a_message_that_fails_unexpectedly_is_reported_once_and_skipped(
     assert Incident.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_new_sender_created_concurrently_is_reused_not_a_crash(settings):
+@pytest.mark.postgres
+def test_a_new_sender_created_concurrently_is_reused_not_a_crash(postgresql, settings):
     """Another reader creates the sender's account between our check and our insert: the
     insert waits for its commit, fails on the unique user name, and we take that account."""
     import threading
@@ -647,8 +647,6 @@ def test_a_new_sender_created_concurrently_is_reused_not_a_crash(settings):
 
     from integrations.mailin import mail_process
 
-    if connection.vendor != "postgresql":
-        pytest.skip("needs row-level locking (run with DATABASE_URL=postgres://…)")
     settings.MAILIN_SERVICE = ServiceFactory(name="Workplace devices").name
     users = get_user_model()
     inserted, release = threading.Event(), threading.Event()
