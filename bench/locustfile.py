@@ -112,6 +112,21 @@ class _TokenUser(_Base):
             raise StopUser("BENCH_TOKEN is not set")
         self.auth = {"Authorization": "Token " + TOKEN, "Accept": "application/json"}
 
+    def create_incident(self, name: str) -> str | None:
+        """POST /api/v1/incidents/ with a title and a service (the minimum a client sends)
+        and a likely impact and urgency; the new number, or None if it failed."""
+        body = {
+            "title": self.rng.choice(TITLES).format(n=self.rng.randint(1, 40)),
+            "service": self.rng.choice(SERVICE_IDS),
+            "impact": self.rng.choice([2, 3, 3]),
+            "urgency": self.rng.choice([1, 2, 3]),
+        }
+        with self.client.post(
+            "/api/v1/incidents/", json=body, headers=self.auth, name=name, catch_response=True
+        ) as r:
+            expect(r, 201)
+            return r.json()["number"] if r.status_code == 201 else None
+
 
 class TrivialView(_SessionUser):
     """/accounts/me/: session, user and its groups; the yardstick."""
@@ -167,20 +182,7 @@ class ApiCreate(_TokenUser):
 
     @task
     def api_create(self) -> None:
-        body = {
-            "title": self.rng.choice(TITLES).format(n=self.rng.randint(1, 40)),
-            "service": self.rng.choice(SERVICE_IDS),
-            "impact": self.rng.choice([2, 3, 3]),
-            "urgency": self.rng.choice([1, 2, 3]),
-        }
-        with self.client.post(
-            "/api/v1/incidents/",
-            json=body,
-            headers=self.auth,
-            name="api_create",
-            catch_response=True,
-        ) as r:
-            expect(r, 201)
+        self.create_incident("api_create")
 
 
 class MixedAgent(_SessionUser):
@@ -229,22 +231,9 @@ class MixedApi(_TokenUser):
 
     @task(2)
     def create(self) -> None:
-        body = {
-            "title": self.rng.choice(TITLES).format(n=self.rng.randint(1, 40)),
-            "service": self.rng.choice(SERVICE_IDS),
-            "impact": self.rng.choice([2, 3, 3]),
-            "urgency": self.rng.choice([1, 2, 3]),
-        }
-        with self.client.post(
-            "/api/v1/incidents/",
-            json=body,
-            headers=self.auth,
-            name="mixed: api create",
-            catch_response=True,
-        ) as r:
-            expect(r, 201)
-            if r.status_code == 201:
-                self.created = [*self.created, r.json()["number"]][-20:]
+        number = self.create_incident("mixed: api create")
+        if number:
+            self.created = [*self.created, number][-20:]
 
     @task(2)
     def update(self) -> None:
