@@ -12,6 +12,18 @@ class CatalogConfig(AppConfig):
     role_permissions = CATALOG_ROLE_PERMISSIONS
 
     def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+
+        from catalog.models import ConfigurationItem, Service, SupportGroup
         from catalog.roles import roles_sync
+        from core.cache import choices_cache_for
 
         post_migrate.connect(roles_sync, dispatch_uid="catalog.roles_sync")
+        # Services, groups, CIs and people fill most selects on every list page.
+        choices_cache_for(
+            Service,
+            SupportGroup,
+            ConfigurationItem,
+            get_user_model(),
+            through=(SupportGroup.members.through,),
+        )

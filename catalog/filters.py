@@ -23,9 +23,11 @@ class SearchFilterMixin(django_filters.FilterSet):
 
 
 class ServiceFilterSet(SearchFilterMixin):
-    lifecycle = django_filters.MultipleChoiceFilter(choices=Lifecycle.choices, label=_("Lifecycle"))
+    lifecycle = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=Lifecycle.choices, label=_("Lifecycle")
+    )
     criticality = django_filters.MultipleChoiceFilter(
-        choices=Criticality.choices, label=_("Criticality")
+        distinct=False, choices=Criticality.choices, label=_("Criticality")
     )
     support_group = django_filters.ModelChoiceFilter(
         queryset=SupportGroup.objects.all(), label=_("Support group")
@@ -40,7 +42,9 @@ class ServiceFilterSet(SearchFilterMixin):
 
 
 class ConfigurationItemFilterSet(SearchFilterMixin):
-    kind = django_filters.MultipleChoiceFilter(choices=CiKind.choices, label=_("Kind"))
+    kind = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=CiKind.choices, label=_("Kind")
+    )
     service = django_filters.ModelChoiceFilter(
         field_name="services", queryset=Service.objects.all(), label=_("Service")
     )

@@ -11,9 +11,15 @@ from changes.models import Change
 
 class ChangeFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    state = django_filters.MultipleChoiceFilter(choices=ChangeState.choices, label=_("State"))
-    change_type = django_filters.MultipleChoiceFilter(choices=ChangeType.choices, label=_("Type"))
-    risk = django_filters.MultipleChoiceFilter(choices=Risk.choices, label=_("Risk"))
+    state = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=ChangeState.choices, label=_("State")
+    )
+    change_type = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=ChangeType.choices, label=_("Type")
+    )
+    risk = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=Risk.choices, label=_("Risk")
+    )
     service = django_filters.ModelChoiceFilter(
         queryset=Service.objects.order_by("name"), label=_("Service")
     )

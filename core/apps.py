@@ -8,7 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from core.auth import permission_signals_connect
         from core.history import history_protect_all
+
+        permission_signals_connect()
 
         # Framework hook: every simple-history table gets its append-only triggers.
         post_migrate.connect(history_protect_all, dispatch_uid="core.history_protect_all")

@@ -7,16 +7,16 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
 
+from core.cache import choices_from_cache
 from core.exceptions import DomainError, VersionConflict, error_body
+from core.paginators import CappedPaginator
 
 logger = logging.getLogger(__name__)
 
@@ -81,22 +81,6 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return render(request, "404.html", status=404)
 
 
-class CappedPaginator(Paginator):
-    """Counts at most CAP rows: COUNT(*) over every matching row is the one cost of a list
-    page that grows with the table. Past the cap the page says "10,000+" and offers the
-    first CAP rows' pages; a filter or the sort order narrows the rest."""
-
-    CAP = 10_000
-
-    @cached_property
-    def count(self) -> int:
-        counted = self.object_list.order_by()[: self.CAP + 1].count()
-        self.capped = counted > self.CAP
-        return min(counted, self.CAP)
-
-    capped = False
-
-
 class ObjectListView(StaffRequiredMixin, ListView):
     """A list page: selector → FilterSet → paginated table; htmx gets only the table."""
 
@@ -125,6 +109,7 @@ class ObjectListView(StaffRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filterset"] = self.filterset
+        choices_from_cache(self.filterset.form)
         return context
 
     def get_template_names(self):

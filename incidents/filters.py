@@ -63,8 +63,12 @@ def incident_search(
 
 class IncidentFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    state = django_filters.MultipleChoiceFilter(choices=IncidentState.choices, label=_("State"))
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, label=_("Priority"))
+    state = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=IncidentState.choices, label=_("State")
+    )
+    priority = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=Priority.choices, label=_("Priority")
+    )
     service = django_filters.ModelChoiceFilter(
         queryset=Service.objects.order_by("name"), label=_("Service")
     )
@@ -78,7 +82,9 @@ class IncidentFilterSet(django_filters.FilterSet):
         .order_by("username"),
         label=_("Assignee"),
     )
-    sla_state = django_filters.MultipleChoiceFilter(choices=SlaState.choices, label=_("SLA"))
+    sla_state = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=SlaState.choices, label=_("SLA")
+    )
     opened_after = django_filters.DateFilter(
         field_name="opened_at", lookup_expr="date__gte", label=_("Opened from")
     )

@@ -65,6 +65,15 @@ def incident_queue(*, actor: Any, queue: str) -> QuerySet[Incident]:
     return queryset
 
 
+def incident_queue_rows(*, pks: list[int]) -> QuerySet[Incident]:
+    """The queue rows of these incidents (already found visible by incident_queue)."""
+    return (
+        Incident.objects.filter(pk__in=pks)
+        .select_related("service", "assignment_group", "assignee", "sla_policy")
+        .defer(*QUEUE_DEFERRED)
+    )
+
+
 def incident_get(*, actor: Any, number: str) -> Incident | None:
     """One incident by number with its page's related rows, or None if not visible."""
     public_only = not is_staff_actor(actor)

@@ -17,6 +17,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from core.attachments import attachment_response
+from core.cache import choices_from_cache
 from core.exceptions import DomainError, VersionConflict
 from core.params import id_param
 from core.views import ObjectEditView, ObjectListView
@@ -34,7 +35,7 @@ from incidents.forms import (
 )
 from incidents.models import IncidentAttachment
 from incidents.panels import incident_form_hints, incident_panels
-from incidents.presentation import incident_timeline, queue_rows_html, sla_view
+from incidents.presentation import incident_timeline, queue_rows_cached, sla_view
 from incidents.workflow import CALLER_TRANSITIONS, INCIDENT_WORKFLOW
 
 QUEUES = {
@@ -70,10 +71,11 @@ class IncidentListView(ObjectListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["rows"] = queue_rows_html(context["object_list"], timezone.now())
+        context["rows"] = queue_rows_cached(context["object_list"], timezone.now())
         context["queues"] = QUEUES
         context["queue"] = self.queue
         context["bulk_form"] = BulkForm()
+        choices_from_cache(context["bulk_form"])
         return context
 
 
@@ -137,6 +139,16 @@ class IncidentDetailView(LoginRequiredMixin, TemplateView):
         if staff:
             transitions = [t for t in transitions if t.name not in CALLER_TRANSITIONS]
         history = list(selectors.incident_history(incident=incident)) if staff else []
+        assign_form = None
+        if staff and incident.is_open:
+            assign_form = AssignForm(
+                initial={
+                    "version": incident.version,
+                    "assignment_group": incident.assignment_group_id,
+                    "assignee": incident.assignee_id,
+                }
+            )
+            choices_from_cache(assign_form)
         context.update(
             incident=incident,
             staff=staff,
@@ -148,15 +160,7 @@ class IncidentDetailView(LoginRequiredMixin, TemplateView):
             timeline=incident_timeline(incident, history),
             comment_form=CommentForm(),
             panels=incident_panels(incident, user),
-            assign_form=AssignForm(
-                initial={
-                    "version": incident.version,
-                    "assignment_group": incident.assignment_group_id,
-                    "assignee": incident.assignee_id,
-                }
-            )
-            if staff and incident.is_open
-            else None,
+            assign_form=assign_form,
             attachment_form=AttachmentForm(),
             major_proposed=incident.priority == 1
             and incident.service.criticality == 1

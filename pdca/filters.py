@@ -56,8 +56,12 @@ class GoalFilterSet(_Search):
 
 class ActionFilterSet(_Search):
     search_fields = ("title", "description")
-    status = django_filters.MultipleChoiceFilter(choices=ActionStatus.choices, label=_("Status"))
-    verdict = django_filters.MultipleChoiceFilter(choices=Verdict.choices, label=_("Verdict"))
+    status = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=ActionStatus.choices, label=_("Status")
+    )
+    verdict = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=Verdict.choices, label=_("Verdict")
+    )
     owner = django_filters.ModelChoiceFilter(
         queryset=User.objects.filter(is_active=True).order_by("username"), label=_("Owner")
     )
@@ -79,11 +83,15 @@ class ActionFilterSet(_Search):
 
 
 class StrategicFilterSet(django_filters.FilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=StrategicKind.choices, label=_("Kind"))
+    kind = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=StrategicKind.choices, label=_("Kind")
+    )
     decided = django_filters.BooleanFilter(
         field_name="decided_at", lookup_expr="isnull", exclude=True, label=_("Decided")
     )
-    decision = django_filters.MultipleChoiceFilter(choices=Decision.choices, label=_("Decision"))
+    decision = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=Decision.choices, label=_("Decision")
+    )
 
     class Meta:
         model = StrategicItem

@@ -13,8 +13,12 @@ from problems.models import Problem
 
 class ProblemFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    state = django_filters.MultipleChoiceFilter(choices=ProblemState.choices, label=_("State"))
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, label=_("Priority"))
+    state = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=ProblemState.choices, label=_("State")
+    )
+    priority = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=Priority.choices, label=_("Priority")
+    )
     service = django_filters.ModelChoiceFilter(
         queryset=Service.objects.order_by("name"), label=_("Service")
     )

@@ -15,12 +15,27 @@ from core.history import history_unprotect_sqlite_for_flush_rollback_unsafe
 User = get_user_model()
 
 
+def cache_clear() -> None:
+    """Empty this test worker's part of the cache: on Redis, clear() would flush the keys of
+    the other workers sharing the database too (their cached permissions and pages)."""
+    from django.core.cache.backends.redis import RedisCache
+
+    prefix = cache.key_prefix
+    if not (isinstance(cache, RedisCache) and prefix):
+        cache.clear()
+        return
+    client = cache._cache.get_client(None, write=True)
+    keys = list(client.scan_iter(match=prefix + ":*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.AXES_ENABLED = False
-    cache.clear()
+    cache_clear()
 
 
 @pytest.fixture(autouse=True)

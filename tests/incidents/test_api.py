@@ -208,3 +208,25 @@ class TestRepresentation:
         assert by_number[number]["parent"] == parent["number"]
         assert by_number[number]["state"] == "resolved"
         assert by_number[number]["sla"]["percent"] is not None
+
+
+def test_list_counts_up_to_the_cap_and_pages_on_past_it(api_client, agent, monkeypatch):
+    """Past the cap `count` is null and every page can still be reached by `next`; a page
+    beyond the last row is a 404, as below the cap."""
+    from core.paginators import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "CAP", 3)
+    made = {IncidentFactory().number for _ in range(7)}
+    client = api_client(agent)
+    seen, url, pages = [], URL + "?page_size=2", 0
+    while url:
+        body = client.get(url).json()
+        assert body["count"] is None
+        seen += [row["number"] for row in body["results"]]
+        url, pages = body["next"], pages + 1
+    assert pages == 4
+    assert sorted(seen) == sorted(made)
+    assert client.get(URL + "?page_size=2&page=5").status_code == 404
+    monkeypatch.setattr(CappedPaginator, "CAP", 10)
+    body = client.get(URL + "?page_size=2&page=4").json()
+    assert (body["count"], body["next"], len(body["results"])) == (7, None, 1)

@@ -241,7 +241,7 @@ def test_sla_badge_says_time_left_over_paused_or_none():
 
 
 def test_queue_counts_up_to_a_cap_and_says_so(client, agent, service, monkeypatch):
-    from core.views import CappedPaginator
+    from core.paginators import CappedPaginator
 
     monkeypatch.setattr(CappedPaginator, "CAP", 4)
     for _ in range(6):
@@ -308,3 +308,33 @@ def test_a_browsers_line_breaks_are_not_mistaken_for_an_edit_on_conflict(
     again = response.context["form"]
     assert again["description"].value() == "a\nb\nc"
     assert again["title"].value() == "Mail is down"
+
+
+def test_queue_rows_come_from_the_cache_and_follow_every_edit(client, agent, manager, service):
+    """The second look at a queue reads only ids and versions; an edit by someone else shows
+    on the next request; the other language gets its own rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from incidents.services import incident_update
+
+    first = incident_create(actor=agent, data={"title": "Mail down", "service": service})
+    incident_create(actor=agent, data={"title": "Printer jam", "service": service})
+    url = reverse("incidents:incident_list") + "?queue=all"
+    client.force_login(agent)
+    page = client.get(url).content.decode()
+    assert page.index("Printer jam") < page.index("Mail down")  # newest first
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url).content.decode()
+    assert again.count("<tr><td>") == page.count("<tr><td>") == 2
+    assert not [q for q in queries.captured_queries if '"incidents_incident"."title"' in q["sql"]]
+
+    incident_update(
+        actor=manager, incident=first.pk, expected_version=1, data={"title": "Mail slow"}
+    )
+    page = client.get(url).content.decode()
+    assert "Mail slow" in page
+    assert "Mail down" not in page
+    swedish = client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert ">Ny</span>" in swedish
+    assert ">New</span>" in client.get(url).content.decode()

@@ -1,0 +1,52 @@
+"""Permissions cached across requests.
+
+Django's ModelBackend asks the database for a user's permissions in two queries on every
+request (its cache lives on the request's user object). Every page and API call checks a
+permission, so the set is kept in the shared cache under the "permissions" generation, which
+any change to groups, memberships or permissions retires (signals below). Without a cache
+server the backend reads the database, as Django's does.
+"""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from core.cache import generation, generation_bump
+
+GENERATION = "permissions"
+TIMEOUT = 600  # also bounds what a change made without signals (raw SQL) leaves stale
+
+
+class CachedPermissionBackend(ModelBackend):
+    def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            key = "perms:{gen}:{pk}:{su}".format(
+                gen=generation(GENERATION), pk=user_obj.pk, su=int(user_obj.is_superuser)
+            )
+            permissions = cache.get(key)
+            if permissions is None:
+                permissions = super().get_all_permissions(user_obj)
+                cache.set(key, permissions, TIMEOUT)
+            user_obj._perm_cache = permissions
+        return user_obj._perm_cache
+
+
+def _retire(**kwargs: Any) -> None:
+    generation_bump(GENERATION)
+
+
+def permission_signals_connect() -> None:
+    """Called from CoreConfig.ready."""
+    user = get_user_model()
+    for through in (user.groups.through, user.user_permissions.through, Group.permissions.through):
+        m2m_changed.connect(_retire, sender=through, dispatch_uid="perms-m2m-" + through.__name__)
+    for model in (Group, Permission):
+        post_save.connect(_retire, sender=model, dispatch_uid="perms-save-" + model.__name__)
+    for model in (Group, Permission, user):
+        post_delete.connect(_retire, sender=model, dispatch_uid="perms-del-" + model.__name__)
