@@ -241,6 +241,9 @@ def test_sla_badge_says_time_left_over_paused_or_none():
 
 
 def test_queue_counts_up_to_a_cap_and_says_so(client, agent, service, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     from core.paginators import CappedPaginator
 
     monkeypatch.setattr(CappedPaginator, "CAP", 4)
@@ -251,9 +254,14 @@ def test_queue_counts_up_to_a_cap_and_says_so(client, agent, service, monkeypatc
     page = client.get(url)
     assert page.context["paginator"].count == 4
     assert "Page 1 of 2+ (over 4 rows: filter to narrow them)" in page.content.decode()
+    with CaptureQueriesContext(connection) as queries:  # past the cap: remembered
+        assert "Page 2 of 2+" in client.get(url + "&page=2").content.decode()
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
     monkeypatch.setattr(CappedPaginator, "CAP", 10)
     page = client.get(url)
     assert "Page 1 of 3 (6 rows)" in page.content.decode()
+    IncidentFactory(service=service)  # under the cap: counted every time
+    assert "Page 1 of 4 (7 rows)" in client.get(url).content.decode()
 
 
 def test_stale_edit_lists_their_changes_and_merges(client, agent, manager, service):
