@@ -46,33 +46,41 @@ def timeline_build(
 ) -> list[TimelineEntry]:
     """Merge audit rows (oldest first) and comments into one list.
 
-    Foreign keys that appear in the history are named with one query per related model.
+    Foreign keys that change in the history are named with one query per related model.
     """
     fields = {f.name: f for f in model._meta.get_fields() if f.name in field_names}
-    names: dict[str, dict[Any, str]] = {}
-    for field in fields.values():
-        if field.is_relation and field.many_to_one:
-            ids = {getattr(row, field.attname) for row in history} - {None}
-            names[field.name] = {
-                obj.pk: _label(obj)
-                for obj in field.related_model._default_manager.filter(pk__in=ids)
-            }
-    entries: list[TimelineEntry] = []
+    raw: list[tuple[Any, list[tuple[models.Field, Any, Any]]]] = []
+    named: dict[str, set[Any]] = {}
     previous = None
     for row in history:
-        if previous is None:
+        changed = []
+        if previous is not None:
+            for f in fields.values():
+                if (old := getattr(previous, f.attname)) != (new := getattr(row, f.attname)):
+                    changed.append((f, old, new))
+                    if f.is_relation and f.many_to_one:
+                        named.setdefault(f.name, set()).update({old, new} - {None})
+        raw.append((row, changed))
+        previous = row
+    names: dict[str, dict[Any, str]] = {
+        name: {
+            obj.pk: _label(obj)
+            for obj in fields[name].related_model._default_manager.filter(pk__in=ids)
+        }
+        for name, ids in named.items()
+    }
+    entries: list[TimelineEntry] = []
+    for index, (row, changed) in enumerate(raw):
+        if index == 0:
             entries.append(TimelineEntry(row.history_date, "created", row.history_user))
-        else:
+        elif changed:
             changes = tuple(
                 (str(f.verbose_name), _display(f, old, names), _display(f, new, names))
-                for f in fields.values()
-                if (old := getattr(previous, f.attname)) != (new := getattr(row, f.attname))
+                for f, old, new in changed
             )
-            if changes:
-                entries.append(
-                    TimelineEntry(row.history_date, "change", row.history_user, changes=changes)
-                )
-        previous = row
+            entries.append(
+                TimelineEntry(row.history_date, "change", row.history_user, changes=changes)
+            )
     entries.extend(TimelineEntry(c.created_at, c.kind, c.author, body=c.body) for c in comments)
     entries.sort(key=lambda e: e.at)
     return entries

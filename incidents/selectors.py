@@ -82,17 +82,7 @@ def incident_get(*, actor: Any, number: str) -> Incident | None:
         comments = comments.filter(kind="comment")
     return (
         incident_visible(actor=actor)
-        .select_related(
-            "service",
-            "service__support_group",
-            "assignment_group",
-            "assignment_group__manager",
-            "assignee",
-            "caller",
-            "opened_by",
-            "sla_policy",
-            "parent",
-        )
+        .select_related("service", "assignment_group", "assignee", "caller", "sla_policy", "parent")
         .prefetch_related(
             "cis",
             "watchers",

@@ -6,7 +6,6 @@ import os
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from catalog.choices import Role
@@ -18,13 +17,15 @@ User = get_user_model()
 def cache_clear() -> None:
     """Empty this test worker's part of the cache: on Redis, clear() would flush the keys of
     the other workers sharing the database too (their cached permissions and pages)."""
+    from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
 
-    prefix = cache.key_prefix
-    if not (isinstance(cache, RedisCache) and prefix):
-        cache.clear()
+    backend = caches["default"]  # `cache` is a proxy: isinstance() would not see through it
+    prefix = backend.key_prefix
+    if not (isinstance(backend, RedisCache) and prefix):
+        backend.clear()
         return
-    client = cache._cache.get_client(None, write=True)
+    client = backend._cache.get_client(None, write=True)
     keys = list(client.scan_iter(match=prefix + ":*", count=1000))
     if keys:
         client.delete(*keys)
