@@ -146,13 +146,14 @@ def choices_cache_for(*models: type, through: tuple[type, ...] = ()) -> None:
         m2m_changed.connect(retire, sender=table, weak=False, dispatch_uid=(CHOICES, table))
 
 
-def choices_from_cache(form: Any) -> None:
+def choices_from_cache(form: Any, scope: str) -> None:
     """Fill the form's model selects over the registered models from the cache: one
     round trip instead of a query per select (a list page's filter form has three or
     four). The lists are as Django builds them (empty label first, then each row's label);
-    what a user submits is still looked up in the database when the form is cleaned."""
-    import hashlib
+    what a user submits is still looked up in the database when the form is cleaned.
 
+    `scope` names the form class: its selects' querysets must not depend on the request
+    (who asks, what is filtered), as they are cached under the scope and field name."""
     from django.core.cache import cache
     from django.forms import ModelChoiceField
 
@@ -163,20 +164,14 @@ def choices_from_cache(form: Any) -> None:
     }
     if not fields:
         return
-    gen = generation(CHOICES)
-    keys = {
-        name: "choices:{gen}:{sql}".format(
-            gen=gen, sql=hashlib.sha256(str(field.queryset.query).encode()).hexdigest()
-        )
-        for name, field in fields.items()
-    }
-    found = cache.get_many(list(keys.values()))
+    prefix = "choices:{gen}:{scope}:".format(gen=generation(CHOICES), scope=scope)
+    found = cache.get_many([prefix + name for name in fields])
     missing = {}
     for name, field in fields.items():
-        options = found.get(keys[name])
+        options = found.get(prefix + name)
         if options is None:
             options = [(obj.pk, field.label_from_instance(obj)) for obj in field.queryset]
-            missing[keys[name]] = options
+            missing[prefix + name] = options
         empty = [("", field.empty_label)] if field.empty_label is not None else []
         field.widget.choices = empty + options  # what renders; cleaning keeps the query
     if missing:

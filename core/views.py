@@ -94,7 +94,10 @@ class ObjectListView(StaffRequiredMixin, ListView):
 
     def get_queryset(self):
         queryset = self.selector()
-        self.filterset = self.filterset_class(self.request.GET or None, queryset=queryset)
+        data = self.request.GET
+        if not any(name in data for name in self.filterset_class.base_filters):
+            data = None  # nothing filtered: no form to validate (see core.api.filters)
+        self.filterset = self.filterset_class(data, queryset=queryset)
         if self.filterset.is_bound and not self.filterset.is_valid():
             return queryset.none()
         return self.filterset.qs
@@ -109,7 +112,8 @@ class ObjectListView(StaffRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filterset"] = self.filterset
-        choices_from_cache(self.filterset.form)
+        filterset = type(self.filterset)
+        choices_from_cache(self.filterset.form, filterset.__module__ + "." + filterset.__name__)
         return context
 
     def get_template_names(self):

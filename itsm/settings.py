@@ -271,7 +271,7 @@ REST_FRAMEWORK = {
         "core.api.permissions.ModelPermissions",
     ],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "core.api.filters.FilterBackend",
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StablePageNumberPagination",
     "PAGE_SIZE": 50,

@@ -29,7 +29,7 @@ def test_cached_selects_render_as_the_database_ones(agent, manager):
     expected = selects(IncidentFilterSet(data).form)
     for _ in range(2):  # filled from the database, then read from the cache
         form = IncidentFilterSet(data).form
-        choices_from_cache(form)
+        choices_from_cache(form, "test")
         assert selects(form) == expected
 
 

@@ -230,3 +230,16 @@ def test_list_counts_up_to_the_cap_and_pages_on_past_it(api_client, agent, monke
     monkeypatch.setattr(CappedPaginator, "CAP", 10)
     body = client.get(URL + "?page_size=2&page=4").json()
     assert (body["count"], body["next"], len(body["results"])) == (7, None, 1)
+
+
+def test_filters_apply_and_are_validated_only_when_named(api_client, agent):
+    """An unfiltered list skips the FilterSet; a named filter is applied, a bad one is a 400
+    naming the field, and parameters that are no filter are ignored."""
+    IncidentFactory(state="new")
+    IncidentFactory(state="closed")
+    client = api_client(agent)
+    assert client.get(URL + "?unrelated=1").json()["count"] == 2
+    assert client.get(URL + "?state=closed").json()["count"] == 1
+    response = client.get(URL + "?state=bogus")
+    assert response.status_code == 400
+    assert "state" in str(response.json())
