@@ -32,6 +32,15 @@ def outbox_enqueue(
     )
 
 
+def outbox_enqueue_many(task: str, kwargs_list: list[Mapping[str, Any]]) -> None:
+    """outbox_enqueue for several messages of one task, in one INSERT."""
+    now = timezone.now()
+    OutboxMessage.objects.bulk_create(
+        OutboxMessage(task=task, kwargs=dict(kwargs), created_at=now, available_at=now)
+        for kwargs in kwargs_list
+    )
+
+
 def celery_publish(task: str, kwargs: dict[str, Any]) -> None:
     """Publish one task by name on the Celery broker, failing fast if the broker is down."""
     from celery import current_app

@@ -21,7 +21,7 @@ from core.events import event_emit
 from core.exceptions import DomainError, PermissionDenied
 from core.models import TimelineKind
 from core.numbering import number_next
-from core.outbox import outbox_enqueue
+from core.outbox import outbox_enqueue_many
 from core.services import (
     changed_clean,
     fields_apply,
@@ -75,15 +75,17 @@ SLA_FIELDS = (
 
 def _notify(incident: Incident, event: str, recipients: Iterable[Any], **extra: Any) -> None:
     """Queue one e-mail per recipient in the outbox (sent by Celery after commit)."""
-    seen = set()
+    seen: dict[int, dict[str, Any]] = {}
     for user in recipients:
         if user is None or user.pk in seen or not user.email:
             continue
-        seen.add(user.pk)
-        outbox_enqueue(
-            NOTIFY_TASK,
-            {"incident_id": incident.pk, "event": event, "recipient_id": user.pk, **extra},
-        )
+        seen[user.pk] = {
+            "incident_id": incident.pk,
+            "event": event,
+            "recipient_id": user.pk,
+            **extra,
+        }
+    outbox_enqueue_many(NOTIFY_TASK, list(seen.values()))
 
 
 def _group_members(group: Any) -> list[Any]:
@@ -133,15 +135,36 @@ def incident_sla_compute(*, incident: Incident, now: datetime | None = None) -> 
         )
         for r in rows
     ]
+    return _sla_fold(incident, snapshots, now or timezone.now())
+
+
+def _sla_fold(incident: Incident, snapshots: list[Snapshot], now: datetime) -> SlaResult:
     targets_for, calendar_for = _sla_inputs()
     return sla_fold(
         opened_at=incident.opened_at,
         snapshots=snapshots,
         targets_for=targets_for,
         calendar_for=calendar_for,
-        now=now or timezone.now(),
+        now=now,
         warn_percent=WARNING_PERCENT,
     )
+
+
+def _sla_set_initial(incident: Incident, now: datetime) -> None:
+    """A new incident's clocks, set before it is saved: the fold of the one history row its
+    save writes (incident_sla_compute would read that row back; the same result)."""
+    first = Snapshot(
+        now,
+        incident.state,
+        incident.hold_reason,
+        incident.priority,
+        incident.sla_policy_id,
+        incident.responded_at,
+    )
+    result = _sla_fold(incident, [first], now)
+    for name in SLA_FIELDS:
+        setattr(incident, name, getattr(result, name))
+    incident.sla_refreshed_at = now
 
 
 def incident_sla_refresh(*, incident: Incident, now: datetime | None = None) -> SlaResult:
@@ -198,6 +221,7 @@ def incident_create(*, actor: Any, data: dict[str, Any], now: datetime | None = 
     _parent_check(incident, incident.parent)
     # The database enforces the check constraints; skip their SELECT round trips here.
     incident.full_clean(exclude=["number", *loaded_relations(incident)], validate_constraints=False)
+    _sla_set_initial(incident, now)
     incident.number = number_next(kind=NUMBER_PREFIX)
     incident._history_user = actor
     incident._history_date = now
@@ -207,7 +231,6 @@ def incident_create(*, actor: Any, data: dict[str, Any], now: datetime | None = 
             incident.cis.set(data["cis"])
         if "watchers" in data:
             incident.watchers.set(data["watchers"])
-    incident_sla_refresh(incident=incident, now=now)
     event_emit("incident.created", incident)
     _notify(incident, "created", [incident.caller])
     if incident.assignee_id:

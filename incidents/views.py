@@ -75,7 +75,7 @@ class IncidentListView(ObjectListView):
         context["queues"] = QUEUES
         context["queue"] = self.queue
         context["bulk_form"] = BulkForm()
-        choices_from_cache(context["bulk_form"])
+        choices_from_cache(context["bulk_form"], "incidents.BulkForm")
         return context
 
 
@@ -148,7 +148,7 @@ class IncidentDetailView(LoginRequiredMixin, TemplateView):
                     "assignee": incident.assignee_id,
                 }
             )
-            choices_from_cache(assign_form)
+            choices_from_cache(assign_form, "incidents.AssignForm")
         context.update(
             incident=incident,
             staff=staff,

@@ -70,6 +70,8 @@ def rebuilt(incident, now):
 
 def test_clock_rebuilt_from_history_equals_the_stored_one(agent, service):
     incident = log(agent, service)
+    assert stored(incident) == rebuilt(incident, MON_9), "created"
+    assert incident.resolution_due_at is not None
     steps = [
         ("start", {}, 0.5),
         ("hold", {"hold_reason": "awaiting_caller"}, 1),
