@@ -1,10 +1,13 @@
 """Template helpers: Markdown rendering, query-string edits for list pages."""
 
+from typing import Any
+
 from django import forms, template
 from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from core.markdown import markdown_render
 
@@ -80,4 +83,68 @@ def widget(bound: forms.BoundField) -> str:
         "<select{}>{}</select>",
         flatatt(attrs),
         format_html_join("", '<option value="{}"{}>{}</option>', options),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context: template.Context, field: str, label: str) -> str:
+    """{% sort_link "opened" _("Opened") %}: a column heading that sorts the list by `field`,
+    the other way round when it already does, with ▲ or ▼ on the current one."""
+    query: QueryDict = context["request"].GET
+    current = query.get("ordering")
+    changed = query.copy()
+    changed.pop("page", None)
+    changed["ordering"] = "-" + field if current == field else field
+    mark = " ▲" if current == field else " ▼" if current == "-" + field else ""
+    return format_html('<a href="?{}">{}{}</a>', changed.urlencode(), label, mark)
+
+
+@register.simple_tag(takes_context=True)
+def filter_form(context: template.Context, filterset: Any, extra_hidden: str = "") -> str:
+    """{% filter_form filterset %}: a list page's filter form (htmx updates the results as
+    the selects change), built in Python like the rows it filters."""
+    path = context["request"].path
+    form = filterset.form
+    fields = []
+    for field in form:
+        if field.name == "ordering":
+            continue
+        if field.name == "q":
+            control = format_html(
+                '<input type="search" name="q" id="{}" value="{}">',
+                field.id_for_label,
+                field.value() or "",
+            )
+        else:
+            control = widget(field)
+        fields.append(
+            format_html(
+                '<div class="field"><label for="{}">{}</label>{}{}</div>',
+                field.id_for_label,
+                field.label,
+                control,
+                _errors(field.errors),
+            )
+        )
+    ordering = form["ordering"].errors if "ordering" in form.fields else []
+    return format_html(
+        '<form method="get" class="filters" hx-get="{path}" hx-target="#results" '
+        'hx-push-url="true" hx-trigger="submit, input changed delay:400ms from:input[type=search],'
+        ' change from:select">{hidden}{fields}{ordering}<div class="actions">'
+        '<button type="submit" class="button">{filter}</button>'
+        '<a class="button" href="{path}">{clear}</a></div></form>',
+        path=path,
+        hidden=format_html('<input type="hidden" name="queue" value="{}">', extra_hidden)
+        if extra_hidden
+        else "",
+        fields=SafeString("".join(fields)),
+        ordering=_errors(ordering, prefix=_("Sort order") + ": "),
+        filter=_("Filter"),
+        clear=_("Clear"),
+    )
+
+
+def _errors(errors: Any, prefix: str = "") -> str:
+    return format_html_join(
+        "", '<p class="error" role="alert">{}{}</p>', ((prefix, error) for error in errors)
     )
