@@ -1,5 +1,8 @@
 """Incident API serializers: explicit fields; state, version, priority and SLA read-only."""
 
+from collections.abc import Iterable
+from types import SimpleNamespace
+
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -14,6 +17,7 @@ from catalog.models import ConfigurationItem, Service, SupportGroup
 from incidents.choices import Impact, Priority, Urgency
 from incidents.models import Incident, IncidentComment
 from incidents.presentation import sla_view
+from sla.models import SlaPolicy
 
 User = get_user_model()
 
@@ -119,6 +123,50 @@ class IncidentOutputSerializer(serializers.ModelSerializer):
             "response_due_at": dt(incident.response_due_at) if incident.response_due_at else None,
             "responded_at": dt(incident.responded_at) if incident.responded_at else None,
         }
+
+
+_PEOPLE = ("username", "first_name", "last_name")
+_POLICY = (
+    "updated_at", "always_on", "time_zone", "work_start", "work_end", "work_days",
+    "break_start", "break_end", "holiday_country",
+)  # fmt: skip
+LIST_VALUES = (
+    *(f.attname for f in Incident._meta.concrete_fields),
+    "parent_number",
+    "service__name",
+    "assignment_group__name",
+    *("assignee__" + name for name in _PEOPLE),
+    *("caller__" + name for name in _PEOPLE),
+    *("sla_policy__" + name for name in _POLICY),
+)
+
+
+def incident_rows(values: Iterable[dict]) -> list[SimpleNamespace]:
+    """A list page read with .values(LIST_VALUES) as light objects carrying what
+    IncidentOutputSerializer.to_representation reads: 50 incidents with five related
+    records each were 250 model instances, half of a 50-row API list's time. The SLA
+    policies are built from the joined columns, once per policy on the page, for their
+    business calendar (sla_view caches it per policy and version)."""
+    policies: dict[int, SlaPolicy] = {}
+    rows = []
+    for value in values:
+        row = SimpleNamespace(**{k: v for k, v in value.items() if "__" not in k})
+        row.pk = row.id
+        row.service = SimpleNamespace(name=value["service__name"])
+        row.assignment_group = SimpleNamespace(name=value["assignment_group__name"])
+        for role in ("assignee", "caller"):
+            person = SimpleNamespace(pk=value[role + "_id"])
+            for name in _PEOPLE:
+                setattr(person, name, value[role + "__" + name])
+            setattr(row, role, person)
+        policy_id = value["sla_policy_id"]
+        if policy_id is not None and policy_id not in policies:
+            policies[policy_id] = SlaPolicy(
+                pk=policy_id, **{name: value["sla_policy__" + name] for name in _POLICY}
+            )
+        row.sla_policy = policies.get(policy_id)
+        rows.append(row)
+    return rows
 
 
 class IncidentInputSerializer(serializers.Serializer):

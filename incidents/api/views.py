@@ -42,6 +42,14 @@ class IncidentViewSet(ServiceBackedViewSet):
     def get_queryset(self):
         return selectors.incident_list(actor=self.request.user)
 
+    def list(self, request, *args, **kwargs):
+        """As DRF lists, with the page read as values rather than model instances."""
+        values = self.filter_queryset(self.get_queryset()).values(*s.LIST_VALUES)
+        page = self.paginate_queryset(values)
+        rows = s.incident_rows(values if page is None else page)
+        data = self.get_serializer(rows, many=True).data
+        return Response(data) if page is None else self.get_paginated_response(data)
+
     def perform_create_service(self, data):
         return services.incident_create(actor=self.request.user, data=data)
 

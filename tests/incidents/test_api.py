@@ -1,6 +1,10 @@
 """Incident API: visibility, create, If-Match, transitions, comments, history, errors."""
 
+import datetime as dt
+
 import pytest
+import time_machine
+from django.utils import timezone
 
 from incidents.models import Incident
 from tests.factories import IncidentFactory, ServiceFactory, SupportGroupFactory
@@ -203,11 +207,17 @@ class TestRepresentation:
         for incident in rows:
             generic = serializers.ModelSerializer.to_representation(serializer, incident)
             assert serializer.to_representation(incident) == dict(generic)
-        listed = client.get(URL).json()["results"]
+        # The list reads values, not instances: every row must equal the incident's own
+        # representation, taken at the same instant (the SLA figures count seconds).
+        with time_machine.travel(timezone.now() + dt.timedelta(hours=3), tick=False):
+            listed = client.get(URL).json()["results"]
+            for row in listed:
+                assert row == client.get(detail(row["number"])).json(), row["number"]
         by_number = {i["number"]: i for i in listed}
         assert by_number[number]["parent"] == parent["number"]
         assert by_number[number]["state"] == "resolved"
         assert by_number[number]["sla"]["percent"] is not None
+        assert {i["assignment_group"] is None for i in listed} == {True, False}
 
 
 def test_list_counts_up_to_the_cap_and_pages_on_past_it(api_client, agent, monkeypatch):
