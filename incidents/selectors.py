@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from incidents.choices import IncidentState
-from incidents.models import Incident, IncidentComment
+from incidents.models import Incident, IncidentAttachment, IncidentComment
 
 OPEN_STATES = (IncidentState.NEW, IncidentState.IN_PROGRESS, IncidentState.ON_HOLD)
 # Long texts a queue row never shows (the CSV export does not either).
@@ -75,25 +75,43 @@ def incident_queue_rows(*, pks: list[int]) -> QuerySet[Incident]:
 
 
 def incident_get(*, actor: Any, number: str) -> Incident | None:
-    """One incident by number with its page's related rows, or None if not visible."""
+    """One incident by number with its page's related rows, or None if not visible.
+
+    Whether it has CIs, watchers, attachments and children is asked in the same query;
+    only those it has are then read (most incidents have none of some of them).
+    """
     public_only = not is_staff_actor(actor)
     comments = IncidentComment.objects.select_related("author").order_by("created_at", "pk")
     if public_only:
         comments = comments.filter(kind="comment")
-    return (
+    related = {
+        "cis": Incident.cis.through.objects.filter(incident_id=OuterRef("pk")),
+        "watchers": Incident.watchers.through.objects.filter(incident_id=OuterRef("pk")),
+        "attachments": IncidentAttachment.objects.filter(incident_id=OuterRef("pk")),
+        "children": Incident.objects.filter(parent_id=OuterRef("pk")),
+    }
+    incident = (
         incident_visible(actor=actor)
         .select_related("service", "assignment_group", "assignee", "caller", "sla_policy", "parent")
-        .prefetch_related(
-            "cis",
-            "watchers",
-            Prefetch("comments", queryset=comments),
-            "attachments",
-            Prefetch("children", queryset=Incident.objects.order_by("number")),
-        )
+        .annotate(**{"has_" + name: Exists(rows) for name, rows in related.items()})
         .filter(number=number)
         .order_by()  # one row by a unique key: no sort needed
         .first()
     )
+    if incident is None:
+        return None
+    lookups: list[Any] = [Prefetch("comments", queryset=comments)]
+    prefetched = incident.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name in related:
+        if not getattr(incident, "has_" + name):
+            # What prefetch_related leaves for an empty relation: .all() is [], no query.
+            prefetched[name] = getattr(incident, name).none()
+        elif name == "children":
+            lookups.append(Prefetch(name, queryset=Incident.objects.order_by("number")))
+        else:
+            lookups.append(name)
+    prefetch_related_objects([incident], *lookups)
+    return incident
 
 
 def incident_history(*, incident: Incident) -> QuerySet[Any]:

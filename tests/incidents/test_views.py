@@ -346,3 +346,35 @@ def test_queue_rows_come_from_the_cache_and_follow_every_edit(client, agent, man
     swedish = client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
     assert ">Ny</span>" in swedish
     assert ">New</span>" in client.get(url).content.decode()
+
+
+def test_detail_shows_related_rows_and_reads_only_those_it_has(client, agent, service):
+    """CIs, watchers, attachments and children are shown when there are some; when there
+    are none, their tables are not read at all."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from incidents.models import IncidentAttachment
+    from tests.factories import ConfigurationItemFactory
+
+    full = IncidentFactory(service=service)
+    full.cis.add(ConfigurationItemFactory(name="mail-gw-01"))
+    full.watchers.add(agent)
+    IncidentAttachment.objects.create(
+        incident=full, file="attachments/x.txt", original_name="trace.txt",
+        content_type="text/plain", size=5, uploaded_by=agent,
+    )  # fmt: skip
+    child = IncidentFactory(service=service, parent=full)
+    bare = IncidentFactory(service=service)
+    client.force_login(agent)
+    page = client.get(reverse("incidents:incident_detail", args=[full.number])).content.decode()
+    for shown in ("mail-gw-01", "trace.txt", child.number, agent.get_full_name()):
+        assert shown in page
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("incidents:incident_detail", args=[bare.number]))
+    assert page.status_code == 200
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in sql if "_prefetch_related_val" in q]  # CIs, watchers
+    assert not [q for q in sql if q.startswith('SELECT "incidents_incidentattachment"')]
+    assert not [q for q in sql if '"incidents_incident"."parent_id" IN' in q]  # children
+    assert "No attachments." in page.content.decode()
