@@ -13,9 +13,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
-from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from core.cache import generation, generation_bump
+from core.cache import generation, generation_retired_by
 
 GENERATION = "permissions"
 TIMEOUT = 600  # also bounds what a change made without signals (raw SQL) leaves stale
@@ -37,16 +36,12 @@ class CachedPermissionBackend(ModelBackend):
         return user_obj._perm_cache
 
 
-def _retire(**kwargs: Any) -> None:
-    generation_bump(GENERATION)
-
-
 def permission_signals_connect() -> None:
     """Called from CoreConfig.ready."""
     user = get_user_model()
-    for through in (user.groups.through, user.user_permissions.through, Group.permissions.through):
-        m2m_changed.connect(_retire, sender=through, dispatch_uid="perms-m2m-" + through.__name__)
-    for model in (Group, Permission):
-        post_save.connect(_retire, sender=model, dispatch_uid="perms-save-" + model.__name__)
-    for model in (Group, Permission, user):
-        post_delete.connect(_retire, sender=model, dispatch_uid="perms-del-" + model.__name__)
+    generation_retired_by(GENERATION, Group, Permission)
+    generation_retired_by(GENERATION, user, saved=False)
+    generation_retired_by(
+        GENERATION,
+        through=(user.groups.through, user.user_permissions.through, Group.permissions.through),
+    )

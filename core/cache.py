@@ -129,21 +129,34 @@ CHOICES = "choices"
 _choice_models: set[type] = set()
 
 
+def generation_retired_by(
+    name: str,
+    *models: type,
+    saved: bool = True,
+    deleted: bool = True,
+    through: tuple[type, ...] = (),
+) -> None:
+    """Bump the generation `name` whenever one of `models` is saved or deleted, or a
+    `through` m2m table changes. Called from the apps' ready()."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    def retire(**kwargs: Any) -> None:
+        generation_bump(name)
+
+    signals = [s for s, wanted in ((post_save, saved), (post_delete, deleted)) if wanted]
+    for model in models:
+        for signal in signals:
+            signal.connect(retire, sender=model, weak=False, dispatch_uid=(name, signal, model))
+    for table in through:
+        m2m_changed.connect(retire, sender=table, weak=False, dispatch_uid=(name, table))
+
+
 def choices_cache_for(*models: type, through: tuple[type, ...] = ()) -> None:
     """Let forms' option lists over these models come from the cache (choices_from_cache);
     any save or delete of one of them, or a change to the `through` m2m tables, retires
     every cached list. Called from the apps' ready()."""
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-
-    def retire(**kwargs: Any) -> None:
-        generation_bump(CHOICES)
-
-    for model in models:
-        _choice_models.add(model)
-        for signal in (post_save, post_delete):
-            signal.connect(retire, sender=model, weak=False, dispatch_uid=(CHOICES, signal, model))
-    for table in through:
-        m2m_changed.connect(retire, sender=table, weak=False, dispatch_uid=(CHOICES, table))
+    _choice_models.update(models)
+    generation_retired_by(CHOICES, *models, through=through)
 
 
 def choices_from_cache(form: Any, scope: str) -> None:

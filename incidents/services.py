@@ -38,8 +38,8 @@ from incidents.selectors import OPEN_STATES, incident_visible, is_staff_actor
 from incidents.workflow import INCIDENT_WORKFLOW
 from sla.choices import Metric, NotificationKind
 from sla.constants import BREACH_PERCENT, WARNING_PERCENT
-from sla.models import SlaPolicy, SlaTarget
-from sla.selectors import sla_policy_default
+from sla.models import SlaPolicy
+from sla.selectors import sla_inputs, sla_policy_default
 from sla.services import sla_notification_record
 
 NOTIFY_TASK = "incidents.send_incident_notification"
@@ -102,11 +102,8 @@ def _calendar(policy_id: int, stamp: datetime) -> Any:
 
 
 def _sla_inputs() -> tuple[Any, Any]:
-    versions = dict(SlaPolicy.objects.values_list("pk", "updated_at"))
-    targets = {
-        (t.policy_id, t.priority): Targets(t.response_minutes * 60, t.resolution_minutes * 60)
-        for t in SlaTarget.objects.all()
-    }
+    versions, minutes = sla_inputs()
+    targets = {key: Targets(r * 60, res * 60) for key, (r, res) in minutes.items()}
 
     def targets_for(policy_id: int | None, priority: int) -> Targets | None:
         return targets.get((policy_id, priority))

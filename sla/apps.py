@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class SlaConfig(AppConfig):
     name = "sla"
     verbose_name = _("Service levels")
+
+    def ready(self) -> None:
+        from core.cache import generation_retired_by
+        from sla.models import SlaPolicy, SlaTarget
+        from sla.selectors import GENERATION
+
+        generation_retired_by(GENERATION, SlaPolicy, SlaTarget)

@@ -1,8 +1,14 @@
 """SLA reads."""
 
+from datetime import datetime
+
+from django.core.cache import cache
 from django.db.models import Count, QuerySet
 
-from sla.models import SlaPolicy
+from core.cache import generation
+from sla.models import SlaPolicy, SlaTarget
+
+GENERATION = "sla"  # bumped by any save or delete of a policy or a target (sla.apps)
 
 
 def sla_policy_list() -> QuerySet[SlaPolicy]:
@@ -15,3 +21,23 @@ def sla_policy_list() -> QuerySet[SlaPolicy]:
 def sla_policy_default() -> SlaPolicy | None:
     """The policy for services that name none."""
     return SlaPolicy.objects.filter(is_default=True).first()
+
+
+def sla_inputs() -> tuple[dict[int, datetime], dict[tuple[int, int], tuple[int, int]]]:
+    """Every policy's version (updated_at) and every target's (response, resolution)
+    minutes by (policy, priority): what the clock of every incident write needs, from the
+    cache (two queries on every write before). A target written without signals (bulk)
+    is seen within five minutes."""
+    key = "sla-inputs:" + generation(GENERATION)
+    inputs = cache.get(key)
+    if inputs is None:
+        versions = dict(SlaPolicy.objects.values_list("pk", "updated_at"))
+        targets = {
+            (policy, priority): (response, resolution)
+            for policy, priority, response, resolution in SlaTarget.objects.values_list(
+                "policy_id", "priority", "response_minutes", "resolution_minutes"
+            )
+        }
+        inputs = (versions, targets)
+        cache.set(key, inputs, 300)
+    return inputs

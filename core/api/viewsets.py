@@ -37,14 +37,19 @@ class ServiceBackedViewSet(
     def perform_create_service(self, data: dict[str, Any]) -> Any:
         raise NotImplementedError
 
+    def created_for_response(self, obj: Any) -> Any:
+        """The created record as the response shows it: read again through get_queryset (its
+        annotations and related rows), unless a viewset knows the service's object has
+        all of them."""
+        return self.get_queryset().get(pk=obj.pk)
+
     def perform_update_service(self, obj: Any, expected_version: int, data: dict[str, Any]) -> Any:
         raise NotImplementedError
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.input_serializer_class(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        obj = self.perform_create_service(serializer.validated_data)
-        obj = self.get_queryset().get(pk=obj.pk)
+        obj = self.created_for_response(self.perform_create_service(serializer.validated_data))
         response = Response(self.serializer_class(obj).data, status=status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(
             request.path.rstrip("/") + "/{key}/".format(key=getattr(obj, self.lookup_field))

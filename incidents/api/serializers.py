@@ -174,7 +174,10 @@ class IncidentInputSerializer(serializers.Serializer):
 
     title = StrictCharField(max_length=200)
     description = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
-    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all())
+    # With what incident_create reads of it (its group and SLA policy).
+    service = serializers.PrimaryKeyRelatedField(
+        queryset=Service.objects.select_related("support_group", "sla_policy")
+    )
     cis = serializers.PrimaryKeyRelatedField(
         queryset=ConfigurationItem.objects.all(), many=True, required=False
     )

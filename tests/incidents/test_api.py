@@ -55,6 +55,20 @@ class TestVisibility:
 
 
 class TestCreate:
+    def test_the_created_body_is_what_a_get_says(self, api_client, agent, manager, service):
+        """The 201 body is built from the incident as created, not read back: it must equal
+        the incident's representation read from the database, at the same instant."""
+        parent = create(api_client(agent), service).json()
+        with time_machine.travel(timezone.now(), tick=False):
+            client = api_client(agent)
+            response = create(
+                client, service, impact=1, urgency=2, caller=manager.pk, assignee=agent.pk,
+                parent=parent["number"], description="Line one\r\nline two  ",
+            )  # fmt: skip
+            assert response.status_code == 201, response.json()
+            assert response.json() == client.get(response["Location"]).json()
+            assert response["ETag"] == client.get(response["Location"])["ETag"]
+
     def test_agent_creates_with_derived_priority(self, api_client, agent, service):
         response = create(api_client(agent), service, impact=1, urgency=2)
         assert response.status_code == 201, response.json()

@@ -171,3 +171,17 @@ def test_notification_task_sends_once_per_outbox_message(agent, service, request
     assert incident.number in mail.outbox[0].subject
     # automatic mail: auto-responders (and the desk's own mail reader) must not answer it
     assert mail.outbox[0].extra_headers["Auto-Submitted"] == "auto-generated"
+
+
+def test_a_changed_target_applies_to_the_next_write_at_once(agent, service):
+    """The policies and targets are cached; editing a target retires them."""
+    from sla.models import SlaTarget
+
+    first = log(agent, service)  # P1
+    target = SlaTarget.objects.get(policy=service.sla_policy, priority=first.priority)
+    target.resolution_minutes += 60
+    target.save()
+    second = log(agent, service)
+    assert second.resolution_target_seconds == first.resolution_target_seconds + 3600
+    target.delete()
+    assert log(agent, service).resolution_target_seconds in (None, 0)
