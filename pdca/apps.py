@@ -38,7 +38,10 @@ class PdcaConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from core.cache import choices_cache_for
         from incidents.panels import incident_panel_register
+        from pdca.models import Cycle, Strategy
         from pdca.panels import incident_pdca_panel
 
         incident_panel_register(incident_pdca_panel)
+        choices_cache_for(Cycle, Strategy)  # the cycle select on every incident page

@@ -3,6 +3,7 @@ managers) and triage to the strategic queue with a reason."""
 
 from typing import Any
 
+from core.cache import choices_from_cache
 from pdca.forms import RecordCycleForm, TriageForm
 from pdca.models import RecordCycle, StrategicItem
 
@@ -19,6 +20,13 @@ def incident_pdca_panel(incident: Any, user: Any) -> tuple[str, dict[str, Any]] 
     )
     open_item = StrategicItem.objects.filter(incident=incident, decided_at__isnull=True).first()
     can_link = user.has_perm("pdca.change_recordcycle")
+    cycle_form = None
+    if can_link:
+        cycle_form = RecordCycleForm(
+            initial={"cycle": link.cycle_id if link and link.manual else None},
+            auto_id="pdca-%s",
+        )
+        choices_from_cache(cycle_form, "pdca.RecordCycleForm")
     return (
         "pdca/partials/incident_panel.html",
         {
@@ -27,11 +35,6 @@ def incident_pdca_panel(incident: Any, user: Any) -> tuple[str, dict[str, Any]] 
             "can_triage": can_triage and open_item is None,
             "can_view": can_view,
             "triage_form": TriageForm(auto_id="pdca-%s"),
-            "cycle_form": RecordCycleForm(
-                initial={"cycle": link.cycle_id if link and link.manual else None},
-                auto_id="pdca-%s",
-            )
-            if can_link
-            else None,
+            "cycle_form": cycle_form,
         },
     )
