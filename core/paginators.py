@@ -24,7 +24,7 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         counting = self.object_list.order_by()
         try:
-            sql = str(counting.query)
+            sql = str(counting.values("pk").query)  # the filters without the columns
             key = "capped:{cap}:{sql}".format(
                 cap=self.CAP, sql=hashlib.sha256(sql.encode()).hexdigest()
             )
