@@ -46,3 +46,21 @@ def test_reads_miss_and_writes_drop_when_redis_is_down(dead_redis, caplog):
 def test_the_api_answers_with_its_throttle_cache_down(dead_redis, api_client, agent):
     response = api_client(agent).get("/api/v1/incidents/")
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_pages_and_writes_work_with_every_cache_down(dead_redis, client, api_client, agent):
+    """Permissions, option lists, queue rows, the SLA inputs and the count memo are all
+    cached: with Redis down each is read from the database instead."""
+    from tests.factories import IncidentFactory, ServiceFactory
+
+    incident = IncidentFactory()
+    client.force_login(agent)
+    assert client.get("/incidents/?queue=all").status_code == 200
+    assert client.get("/incidents/{n}/".format(n=incident.number)).status_code == 200
+    created = api_client(agent).post(
+        "/api/v1/incidents/", {"title": "Down", "service": ServiceFactory().pk}, format="json"
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["sla"]["state"]
+    assert api_client(agent).get("/api/v1/incidents/").json()["count"] == 2
