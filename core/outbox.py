@@ -6,7 +6,9 @@ the broker and marks them sent, so a broker outage delays work but never loses i
 at least once: consumers call `processed_message_claim()` to turn a repeat into a no-op.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,26 +21,51 @@ from core.models import OutboxMessage, ProcessedMessage
 Publisher = Callable[[str, dict[str, Any]], None]
 
 
+_batch: ContextVar[list[OutboxMessage] | None] = ContextVar("outbox_batch", default=None)
+
+
 def outbox_enqueue(
     task: str, kwargs: Mapping[str, Any] | None = None, *, delay: timedelta | None = None
 ) -> OutboxMessage:
     """Record that `task` must run with `kwargs` once the current transaction commits."""
     now = timezone.now()
-    return OutboxMessage.objects.create(
+    message = OutboxMessage(
         task=task,
         kwargs=dict(kwargs or {}),
         created_at=now,
         available_at=now + (delay or timedelta()),
     )
+    batch = _batch.get()
+    if batch is None:
+        message.save(force_insert=True)
+    else:
+        batch.append(message)
+    return message
 
 
 def outbox_enqueue_many(task: str, kwargs_list: list[Mapping[str, Any]]) -> None:
     """outbox_enqueue for several messages of one task, in one INSERT."""
-    now = timezone.now()
-    OutboxMessage.objects.bulk_create(
-        OutboxMessage(task=task, kwargs=dict(kwargs), created_at=now, available_at=now)
-        for kwargs in kwargs_list
-    )
+    with outbox_batch():
+        for kwargs in kwargs_list:
+            outbox_enqueue(task, kwargs)
+
+
+@contextmanager
+def outbox_batch() -> Iterator[None]:
+    """Messages queued inside are written in one INSERT at the end, still inside the
+    caller's transaction (a service that emits an event and notifies several people writes
+    one statement, not one per message). Nested batches join the outermost."""
+    if _batch.get() is not None:
+        yield
+        return
+    token = _batch.set([])
+    try:
+        yield
+        messages = _batch.get() or []
+    finally:
+        _batch.reset(token)
+    if messages:
+        OutboxMessage.objects.bulk_create(messages)
 
 
 def celery_publish(task: str, kwargs: dict[str, Any]) -> None:

@@ -21,7 +21,7 @@ from core.events import event_emit
 from core.exceptions import DomainError, PermissionDenied
 from core.models import TimelineKind
 from core.numbering import number_next
-from core.outbox import outbox_enqueue_many
+from core.outbox import outbox_batch, outbox_enqueue_many
 from core.services import (
     changed_clean,
     fields_apply,
@@ -184,6 +184,7 @@ def _policy_for(service: Any) -> SlaPolicy | None:
 
 
 @transaction.atomic
+@outbox_batch()  # its event and notifications: one INSERT
 def incident_create(*, actor: Any, data: dict[str, Any], now: datetime | None = None) -> Incident:
     """Log an incident; priority from the matrix, group and SLA policy from the service.
 
@@ -286,6 +287,7 @@ def _parent_check(incident: Incident, parent: Incident | None) -> None:
 
 
 @transaction.atomic
+@outbox_batch()  # its event and notifications: one INSERT
 def incident_update(
     *,
     actor: Any,
@@ -363,6 +365,7 @@ def incident_update(
 
 
 @transaction.atomic
+@outbox_batch()  # its event and notifications: one INSERT
 def incident_transition(
     *,
     actor: Any,
@@ -479,6 +482,7 @@ def _comment_create(
 
 
 @transaction.atomic
+@outbox_batch()  # its event and notifications: one INSERT
 def incident_comment_add(
     *,
     actor: Any,

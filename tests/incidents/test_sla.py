@@ -185,3 +185,21 @@ def test_a_changed_target_applies_to_the_next_write_at_once(agent, service):
     assert second.resolution_target_seconds == first.resolution_target_seconds + 3600
     target.delete()
     assert log(agent, service).resolution_target_seconds in (None, 0)
+
+
+def test_an_incidents_event_and_notifications_are_written_in_one_statement(
+    agent, service, requester
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    agent.email = "agent@example.com"
+    agent.save()
+    requester.email = "anna@example.com"
+    requester.save()
+    with CaptureQueriesContext(connection) as queries:
+        log(agent, service, caller=requester)
+    inserts = [q for q in queries.captured_queries if 'INTO "core_outboxmessage"' in q["sql"]]
+    assert len(inserts) == 1
+    events = sorted(m.kwargs.get("event") for m in OutboxMessage.objects.all())
+    assert events == ["assigned_group", "created", "incident.created"]
