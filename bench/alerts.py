@@ -326,6 +326,17 @@ def wait_for(port, proc, seconds=60):
     raise SystemExit("bench/alerts.py: gunicorn did not answer /healthz")
 
 
+def _stop(proc, timeout):
+    """SIGTERM, then SIGKILL if it has not ended within `timeout` seconds."""
+    if proc is None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--groups", type=int, default=200)
@@ -438,18 +449,8 @@ def main():
             and all(p["failures"] == 0 for p in phases)
         )
     finally:
-        if worker is not None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-        if gunicorn is not None:
-            gunicorn.send_signal(signal.SIGTERM)
-            try:
-                gunicorn.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                gunicorn.kill()
+        _stop(worker, timeout=20)
+        _stop(gunicorn, timeout=15)
         if not args.keep_db:
             with contextlib.suppress(subprocess.SubprocessError):
                 psql('DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'.format(db=args.db))

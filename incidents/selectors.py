@@ -38,14 +38,16 @@ def incident_list(*, actor: Any) -> QuerySet[Incident]:
     )
 
 
+def _with_queue_row(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
+    """What a queue row shows, without the long texts."""
+    return queryset.select_related("service", "assignment_group", "assignee", "sla_policy").defer(
+        *QUEUE_DEFERRED
+    )
+
+
 def incident_queue(*, actor: Any, queue: str) -> QuerySet[Incident]:
     """One of the named queues (QUEUES), with what a queue row shows and no long texts."""
-    queryset = (
-        incident_visible(actor=actor)
-        .select_related("service", "assignment_group", "assignee", "sla_policy")
-        .defer(*QUEUE_DEFERRED)
-        .order_by("-opened_at", "-pk")
-    )
+    queryset = _with_queue_row(incident_visible(actor=actor)).order_by("-opened_at", "-pk")
     if queue == "mine":
         return queryset.filter(assignee_id=actor.pk, state__in=OPEN_STATES)
     if queue == "unassigned":
@@ -67,11 +69,7 @@ def incident_queue(*, actor: Any, queue: str) -> QuerySet[Incident]:
 
 def incident_queue_rows(*, pks: list[int]) -> QuerySet[Incident]:
     """The queue rows of these incidents (already found visible by incident_queue)."""
-    return (
-        Incident.objects.filter(pk__in=pks)
-        .select_related("service", "assignment_group", "assignee", "sla_policy")
-        .defer(*QUEUE_DEFERRED)
-    )
+    return _with_queue_row(Incident.objects.filter(pk__in=pks))
 
 
 def incident_get(*, actor: Any, number: str) -> Incident | None:

@@ -264,6 +264,16 @@ def test_queue_counts_up_to_a_cap_and_says_so(client, agent, service, monkeypatc
     assert "Page 1 of 4 (7 rows)" in client.get(url).content.decode()
 
 
+def _edit_form_as_opened(client, agent, incident, service):
+    """The agent opens the edit form: its URL and what it would post unchanged."""
+    url = reverse("incidents:incident_edit", args=[incident.number])
+    client.force_login(agent)
+    form = client.get(url).context["form"]
+    posted = {k: v for k, v in form.initial.items() if v is not None and k != "cis"}
+    posted.update(service=service.pk, assignment_group=service.support_group_id, version=1)
+    return url, posted
+
+
 def test_stale_edit_lists_their_changes_and_merges(client, agent, manager, service):
     """Agent opens the edit form at version 1; a manager retitles the incident; the agent
     saves a new description. 409, the manager's change listed, the agent's description kept,
@@ -271,11 +281,7 @@ def test_stale_edit_lists_their_changes_and_merges(client, agent, manager, servi
     from incidents.services import incident_update
 
     incident = incident_create(actor=agent, data={"title": "Mail down", "service": service})
-    url = reverse("incidents:incident_edit", args=[incident.number])
-    client.force_login(agent)
-    form = client.get(url).context["form"]
-    posted = {k: v for k, v in form.initial.items() if v is not None and k != "cis"}
-    posted.update(service=service.pk, assignment_group=service.support_group_id, version=1)
+    url, posted = _edit_form_as_opened(client, agent, incident, service)
     incident_update(actor=manager, incident=incident.pk, expected_version=1,
                     data={"title": "Mail outage in Lund"})  # fmt: skip
     response = client.post(url, {**posted, "description": "Users see timeouts."})
@@ -304,11 +310,7 @@ def test_a_browsers_line_breaks_are_not_mistaken_for_an_edit_on_conflict(
     incident = incident_create(
         actor=agent, data={"title": "Mail down", "description": "a\nb", "service": service}
     )
-    url = reverse("incidents:incident_edit", args=[incident.number])
-    client.force_login(agent)
-    form = client.get(url).context["form"]
-    posted = {k: v for k, v in form.initial.items() if v is not None and k != "cis"}
-    posted.update(service=service.pk, assignment_group=service.support_group_id, version=1)
+    url, posted = _edit_form_as_opened(client, agent, incident, service)
     incident_update(actor=manager, incident=incident.pk, expected_version=1,
                     data={"description": "a\nb\nc"})  # fmt: skip
     response = client.post(url, {**posted, "description": "a\r\nb", "title": "Mail is down"})
