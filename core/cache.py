@@ -7,10 +7,12 @@ is skipped for RETRY_AFTER seconds, so each request does not wait for a dead ser
 the outage is logged once a minute per process.
 """
 
+import hashlib
 import logging
 import time
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -98,18 +100,49 @@ class ResilientRedisCache(RedisCache):
         return result
 
 
+# The generations read during the current request (None outside one): a page asks for the
+# permissions, option-list and SLA generations, and gets them all in its first round trip.
+_request_generations: ContextVar[dict[str, str] | None] = ContextVar(
+    "request_generations", default=None
+)
+_generation_names: set[str] = set()
+
+
+def generations_per_request(**kwargs: Any) -> None:
+    """request_started: from now on each generation is read once, all in one round trip."""
+    _request_generations.set({})
+
+
+def generations_request_done(**kwargs: Any) -> None:
+    """request_finished: read generations afresh again (Celery tasks always do)."""
+    _request_generations.set(None)
+
+
 def generation(name: str) -> str:
     """The current generation of a family of cached values: part of their keys, so bumping
     it (generation_bump) retires them all at once. A lost key (eviction, Redis restarted)
-    starts a new generation: a miss, never a stale value."""
+    starts a new generation: a miss, never a stale value.
+
+    Within a request the first call reads every known generation in one round trip and
+    the request keeps them: a value a request caches under a generation that was bumped
+    meanwhile is under a retired key, never a current one."""
     from django.core.cache import cache
 
-    key = "gen:" + name
-    value = cache.get(key)
-    if value is None:
-        cache.add(key, uuid.uuid4().hex, None)
-        value = cache.get(key) or "none"
-    return value
+    memo = _request_generations.get()
+    if memo is not None and name in memo:
+        return memo[name]
+    names = [name] if memo is None else sorted(_generation_names | {name})
+    found = cache.get_many(["gen:" + n for n in names])
+    values = {}
+    for n in names:
+        key = "gen:" + n
+        values[n] = found.get(key)
+        if values[n] is None:
+            cache.add(key, uuid.uuid4().hex, None)
+            values[n] = cache.get(key) or "none"
+    if memo is not None:
+        memo.update(values)
+    return values[name]
 
 
 def generation_bump(*names: str) -> None:
@@ -119,7 +152,11 @@ def generation_bump(*names: str) -> None:
     from django.db import transaction
 
     def bump() -> None:
-        cache.set_many({"gen:" + name: uuid.uuid4().hex for name in names}, None)
+        fresh = {name: uuid.uuid4().hex for name in names}
+        cache.set_many({"gen:" + name: value for name, value in fresh.items()}, None)
+        memo = _request_generations.get()
+        if memo is not None:
+            memo.update(fresh)
 
     bump()
     transaction.on_commit(bump, robust=True)
@@ -143,6 +180,7 @@ def generation_retired_by(
     def retire(**kwargs: Any) -> None:
         generation_bump(name)
 
+    _generation_names.add(name)
     signals = [s for s, wanted in ((post_save, saved), (post_delete, deleted)) if wanted]
     for model in models:
         for signal in signals:
@@ -189,3 +227,45 @@ def choices_from_cache(form: Any, scope: str) -> None:
         field.widget.choices = empty + options  # what renders; cleaning keeps the query
     if missing:
         cache.set_many(missing, 3600)
+
+
+_uncovered: set[str] = set()  # form scopes with a select the option-list cache does not cover
+
+
+def choices_html(
+    scope: str,
+    variant: str,
+    make_form: Callable[[], Any],
+    render: Callable[[Any], str],
+    shown: tuple[str, ...] = (),
+) -> str:
+    """A form's HTML that depends on nothing but the language, `variant` (say, the page's
+    path) and its option lists: an unbound filter form, the bulk-action bar. It is cached
+    under the option lists' generation, so a renamed service shows on the next request; the
+    form is built only when the HTML is not in the cache. A form showing a select over a
+    model choices_cache_for does not cover is built and rendered every time. `shown`: the
+    fields the HTML shows, if not all."""
+    from django.core.cache import cache
+    from django.forms import ModelChoiceField
+    from django.utils.translation import get_language
+
+    key = "html:{gen}:{lang}:{scope}:{variant}".format(
+        gen=generation(CHOICES),
+        lang=get_language(),
+        scope=scope,
+        variant=hashlib.sha256(variant.encode()).hexdigest()[:32],
+    )
+    if scope not in _uncovered and (html := cache.get(key)) is not None:
+        return html
+    form = make_form()
+    choices_from_cache(form, scope)
+    html = render(form)
+    if any(
+        isinstance(field, ModelChoiceField) and field.queryset.model not in _choice_models
+        for name, field in form.fields.items()
+        if name in shown or not shown
+    ):
+        _uncovered.add(scope)
+    else:
+        cache.set(key, html, 3600)
+    return html

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
 
-from core.cache import choices_from_cache
 from core.exceptions import DomainError, VersionConflict, error_body
 from core.paginators import CappedPaginator
 
@@ -111,9 +110,7 @@ class ObjectListView(StaffRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filterset"] = self.filterset
-        filterset = type(self.filterset)
-        choices_from_cache(self.filterset.form, filterset.__module__ + "." + filterset.__name__)
+        context["filterset"] = self.filterset  # its form: {% filter_form %}
         return context
 
     def get_template_names(self):

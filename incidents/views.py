@@ -8,6 +8,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,7 +18,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from core.attachments import attachment_response
-from core.cache import choices_from_cache
+from core.cache import choices_from_cache, choices_html
 from core.exceptions import DomainError, VersionConflict
 from core.params import id_param
 from core.views import ObjectEditView, ObjectListView
@@ -74,8 +75,15 @@ class IncidentListView(ObjectListView):
         context["rows"] = queue_rows_cached(context["object_list"], timezone.now())
         context["queues"] = QUEUES
         context["queue"] = self.queue
-        context["bulk_form"] = BulkForm()
-        choices_from_cache(context["bulk_form"], "incidents.BulkForm")
+        context["bulk_actions"] = choices_html(
+            "incidents.BulkForm",
+            "",
+            lambda: BulkForm(auto_id="bulk-%s"),
+            lambda form: render_to_string(
+                "incidents/partials/bulk_actions.html", {"bulk_form": form}
+            ),
+            shown=("action", "assignee"),
+        )
         return context
 
 

@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from core.cache import choices_from_cache, choices_html
 from core.markdown import markdown_render
 
 register = template.Library()
@@ -102,9 +103,22 @@ def sort_link(context: template.Context, field: str, label: str) -> str:
 @register.simple_tag(takes_context=True)
 def filter_form(context: template.Context, filterset: Any, extra_hidden: str = "") -> str:
     """{% filter_form filterset %}: a list page's filter form (htmx updates the results as
-    the selects change), built in Python like the rows it filters."""
+    the selects change), built in Python like the rows it filters. Unfiltered, as a list
+    page first opens, it is the same for everyone and comes from the cache (choices_html)."""
     path = context["request"].path
-    form = filterset.form
+    scope = "{m}.{c}".format(m=type(filterset).__module__, c=type(filterset).__name__)
+    if filterset.is_bound:
+        choices_from_cache(filterset.form, scope)
+        return _filter_form_html(filterset.form, path, extra_hidden)
+    return choices_html(
+        scope,
+        path + "?" + extra_hidden,
+        lambda: filterset.form,
+        lambda form: _filter_form_html(form, path, extra_hidden),
+    )
+
+
+def _filter_form_html(form: forms.Form, path: str, extra_hidden: str) -> str:
     fields = []
     for field in form:
         if field.name == "ordering":

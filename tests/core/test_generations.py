@@ -1,0 +1,77 @@
+"""Cache generations: a request reads them all once, in one round trip, and keeps them; a
+bump it makes itself shows at once; outside a request (Celery) every read is fresh."""
+
+import pytest
+from django.core.cache import cache, caches
+
+from core.cache import (
+    generation,
+    generation_bump,
+    generations_per_request,
+    generations_request_done,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def in_request():
+    generations_per_request()
+    yield
+    generations_request_done()
+
+
+def test_a_request_keeps_the_generations_it_read(in_request):
+    seen = generation("choices")
+    cache.set("gen:choices", "bumped-by-another-process", None)
+    assert generation("choices") == seen
+    generations_request_done()
+    assert generation("choices") == "bumped-by-another-process"
+
+
+def test_a_bump_made_in_the_request_shows_in_it_at_once(in_request):
+    seen = generation("choices")
+    generation_bump("choices")
+    assert generation("choices") != seen
+    assert generation("choices") == cache.get("gen:choices")
+
+
+def test_outside_a_request_every_read_is_fresh():
+    generation("sla")
+    cache.set("gen:sla", "bumped-by-another-process", None)
+    assert generation("sla") == "bumped-by-another-process"
+
+
+def test_a_lost_generation_starts_a_new_one(in_request):
+    cache.delete("gen:permissions")
+    fresh = generation("permissions")
+    assert fresh
+    assert fresh == cache.get("gen:permissions")
+
+
+def test_a_page_reads_every_generation_in_one_round_trip(client, agent, monkeypatch):
+    backend = type(caches["default"])
+    reads = []
+    depth = [0]  # the file cache's get_many calls its get: count the outer call only
+    for name in ("get", "get_many"):
+        original = getattr(backend, name)
+
+        def recorded(self, keys, *args, _original=original, **kwargs):
+            if not depth[0]:
+                wanted = [keys] if isinstance(keys, str) else list(keys)
+                reads.append([key for key in wanted if key.startswith("gen:")])
+            depth[0] += 1
+            try:
+                return _original(self, keys, *args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        monkeypatch.setattr(backend, name, recorded)
+    client.force_login(agent)
+    client.get("/incidents/?queue=all")  # the generations exist from now on
+    for _ in range(2):
+        reads.clear()
+        assert client.get("/incidents/?queue=all").status_code == 200
+        generation_reads = [keys for keys in reads if keys]
+        assert len(generation_reads) == 1
+        assert {"gen:choices", "gen:permissions", "gen:sla"} <= set(generation_reads[0])
