@@ -26,7 +26,8 @@ RETRY_AFTER = 5.0
 _state = {"down_until": 0.0, "warned_at": -3600.0}
 
 
-def _guarded(operation: str, fallback: Any, call: Callable[[], Any]) -> Any:
+def guarded(operation: str, fallback: Any, call: Callable[[], Any]) -> Any:
+    """call(), or `fallback` if Redis does not answer (or did not a moment ago)."""
     now = time.monotonic()
     if now < _state["down_until"]:
         return fallback
@@ -61,40 +62,40 @@ class ResilientRedisCache(RedisCache):
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
         parent = super()
-        return _guarded("get", default, lambda: parent.get(key, default, version))
+        return guarded("get", default, lambda: parent.get(key, default, version))
 
     def get_many(self, keys: Any, version: int | None = None) -> dict:
         parent = super()
-        return _guarded("get_many", {}, lambda: parent.get_many(keys, version))
+        return guarded("get_many", {}, lambda: parent.get_many(keys, version))
 
     def has_key(self, key: Any, version: int | None = None) -> bool:
         parent = super()
-        return _guarded("has_key", False, lambda: parent.has_key(key, version))
+        return guarded("has_key", False, lambda: parent.has_key(key, version))
 
     def set(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None):
         parent = super()
-        return _guarded("set", None, lambda: parent.set(key, value, timeout, version))
+        return guarded("set", None, lambda: parent.set(key, value, timeout, version))
 
     def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None):
         parent = super()
-        return _guarded("add", False, lambda: parent.add(key, value, timeout, version))
+        return guarded("add", False, lambda: parent.add(key, value, timeout, version))
 
     def set_many(self, data: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> list:
         parent = super()
-        return _guarded("set_many", list(data), lambda: parent.set_many(data, timeout, version))
+        return guarded("set_many", list(data), lambda: parent.set_many(data, timeout, version))
 
     def delete(self, key: Any, version: int | None = None) -> bool:
         parent = super()
-        return _guarded("delete", False, lambda: parent.delete(key, version))
+        return guarded("delete", False, lambda: parent.delete(key, version))
 
     def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> bool:
         parent = super()
-        return _guarded("touch", False, lambda: parent.touch(key, timeout, version))
+        return guarded("touch", False, lambda: parent.touch(key, timeout, version))
 
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
         parent = super()
         sentinel = object()
-        result = _guarded("incr", sentinel, lambda: parent.incr(key, delta, version))
+        result = guarded("incr", sentinel, lambda: parent.incr(key, delta, version))
         if result is sentinel:
             raise ValueError("Key '{key}' not found (cache unavailable)".format(key=key))
         return result

@@ -286,7 +286,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.DeskAutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        "integrations.api.throttling.AnonRateThrottle",
         "integrations.api.throttling.UserRateThrottle",
         "integrations.api.throttling.ApiTokenRateThrottle",
     ],

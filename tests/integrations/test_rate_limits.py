@@ -1,10 +1,14 @@
 """Rate limits on token-authenticated calls: a bucket per token in the shared Django cache
 (Redis when REDIS_URL is set), 429 with Retry-After and the house error body."""
 
+import threading
+import time
+
 import pytest
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
+from integrations.api.throttling import CountingRateThrottle
 from integrations.models import TokenScope
 from integrations.services import token_create
 
@@ -15,6 +19,13 @@ pytestmark = pytest.mark.django_db
 def tight_rates(monkeypatch, throttle_cache):
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "token", "3/min")
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "user", "1000/min")
+
+
+def window_counts(cache, key: str) -> int:
+    window = int(time.time() // 60)
+    counts = cache.get_many(["{k}:{w}".format(k=key, w=w) for w in (window - 1, window)])
+    assert all(type(count) is int for count in counts.values())
+    return sum(counts.values())
 
 
 def bearer(secret):
@@ -30,12 +41,15 @@ def test_a_token_over_its_rate_gets_429_with_retry_after(agent, tight_rates, thr
     assert [client.get("/api/v1/incidents/").status_code for _ in range(3)] == [200] * 3
     response = client.get("/api/v1/incidents/")
     assert response.status_code == 429
-    assert 0 < int(response["Retry-After"]) <= 60
+    # at most: the rest of this minute, and a third of the next, when this minute's 3 weigh
+    # 2 (test_the_last_minute_counts_its_part_of_the_previous_window has it exactly)
+    assert 0 < int(response["Retry-After"]) <= 60 + 20
     body = response.json()
     assert body["type"] == "client_error"
     assert body["errors"][0]["code"] == "throttled"
-    # the bucket lives in the shared cache, one per token
-    assert len(throttle_cache.get("throttle_token_{pk}".format(pk=token.pk))) == 3
+    # the bucket lives in the shared cache, one per token: a counter per window, and the
+    # refused request is not in it
+    assert window_counts(throttle_cache, "throttle_token_{pk}".format(pk=token.pk)) == 3
     assert bearer(other_secret).get("/api/v1/incidents/").status_code == 200
 
 
@@ -52,3 +66,55 @@ def test_the_shared_cache_is_redis_when_configured(settings):
         assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
     else:  # the file cache is shared by every process of one machine
         assert settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache")
+
+
+class Clocked(CountingRateThrottle):
+    """One bucket, 10 a minute, on a clock the test sets."""
+
+    rate = "10/min"
+    now_is = 6_000_000.0  # the start of a minute
+
+    def get_cache_key(self, request, view):
+        return "throttle_test_clocked"
+
+    def timer(self):
+        return self.now_is
+
+
+def attempts(n: int, at: float) -> list[bool]:
+    Clocked.now_is = at
+    return [Clocked().allow_request(None, None) for _ in range(n)]
+
+
+def test_the_last_minute_counts_its_part_of_the_previous_window(throttle_cache):
+    start = Clocked.now_is
+    assert attempts(12, start + 1) == [True] * 10 + [False] * 2
+    refused = Clocked()
+    Clocked.now_is = start + 1
+    assert refused.allow_request(None, None) is False
+    # 10 in this window: the next request fits only once the next window is 10 % old
+    assert refused.wait() == 60 - 1 + 6
+    # half-way through the next minute, the last one's 10 count for 5: room for 5 more
+    assert attempts(6, start + 90) == [True] * 5 + [False]
+    # three quarters through: its 10 count for 2.5, this one's 5 → 2 more fit
+    assert attempts(3, start + 105) == [True] * 2 + [False]
+    # two windows on, the old counts have gone
+    assert attempts(11, start + 181) == [True] * 10 + [False]
+
+
+@pytest.mark.postgres  # CI's PostgreSQL phase, where the cache is Redis: atomic counting
+def test_concurrent_requests_in_several_processes_are_all_counted(throttle_cache):
+    Clocked.now_is = time.time()
+    barrier = threading.Barrier(4)
+
+    def burst():
+        barrier.wait()
+        for _ in range(5):
+            Clocked().allow_request(None, None)
+
+    threads = [threading.Thread(target=burst) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert window_counts(throttle_cache, "throttle_test_clocked") == 10  # 20 tried, 10 refused
