@@ -10,6 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
@@ -80,6 +81,21 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return render(request, "404.html", status=404)
 
 
+class Unfiltered:
+    """A list page's FilterSet while nothing is filtered: its class, and the form of an
+    unbound one, built only when asked for (a FilterSet deep-copies all its filters)."""
+
+    is_bound = False
+
+    def __init__(self, filterset_class: type, queryset: Any) -> None:
+        self.filterset_class = filterset_class
+        self.queryset = queryset
+
+    @cached_property
+    def form(self) -> Any:
+        return self.filterset_class(None, queryset=self.queryset).form
+
+
 class ObjectListView(StaffRequiredMixin, ListView):
     """A list page: selector → FilterSet → paginated table; htmx gets only the table."""
 
@@ -95,9 +111,12 @@ class ObjectListView(StaffRequiredMixin, ListView):
         queryset = self.selector()
         data = self.request.GET
         if not any(name in data for name in self.filterset_class.base_filters):
-            data = None  # nothing filtered: no form to validate (see core.api.filters)
+            # Nothing filtered: no form to validate (see core.api.filters), and no FilterSet
+            # to build unless its form's HTML is not cached ({% filter_form %}).
+            self.filterset = Unfiltered(self.filterset_class, queryset)
+            return queryset
         self.filterset = self.filterset_class(data, queryset=queryset)
-        if self.filterset.is_bound and not self.filterset.is_valid():
+        if not self.filterset.is_valid():
             return queryset.none()
         return self.filterset.qs
 

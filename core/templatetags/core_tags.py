@@ -106,7 +106,8 @@ def filter_form(context: template.Context, filterset: Any, extra_hidden: str = "
     the selects change), built in Python like the rows it filters. Unfiltered, as a list
     page first opens, it is the same for everyone and comes from the cache (choices_html)."""
     path = context["request"].path
-    scope = "{m}.{c}".format(m=type(filterset).__module__, c=type(filterset).__name__)
+    kind = getattr(filterset, "filterset_class", type(filterset))  # core.views.Unfiltered
+    scope = "{m}.{c}".format(m=kind.__module__, c=kind.__name__)
     if filterset.is_bound:
         choices_from_cache(filterset.form, scope)
         return _filter_form_html(filterset.form, path, extra_hidden)
