@@ -24,7 +24,7 @@ class ChangesConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from changes.panels import incident_change_panel
+        from changes.panels import JOINS, incident_change_panel
         from incidents.panels import incident_panel_register
 
-        incident_panel_register(incident_change_panel)
+        incident_panel_register(incident_change_panel, joins=JOINS)

@@ -3,13 +3,15 @@ mark one."""
 
 from typing import Any
 
-from changes.models import ChangeCausedIncident
+from incidents.panels import incident_related
+
+JOINS = ("caused_by_change_link__change",)  # with the page's query of the incident
 
 
 def incident_change_panel(incident: Any, user: Any) -> tuple[str, dict[str, Any]] | None:
     if not user.has_perm("changes.view_change"):
         return None
-    link = ChangeCausedIncident.objects.select_related("change").filter(incident=incident).first()
+    link = incident_related(incident, "caused_by_change_link")
     return (
         "changes/partials/incident_panel.html",
         {

@@ -6,6 +6,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetc
 
 from incidents.choices import IncidentState
 from incidents.models import Incident, IncidentAttachment, IncidentComment
+from incidents.panels import incident_panel_flags, incident_panel_joins
 
 OPEN_STATES = (IncidentState.NEW, IncidentState.IN_PROGRESS, IncidentState.ON_HOLD)
 # Long texts a queue row never shows (the CSV export does not either).
@@ -76,7 +77,8 @@ def incident_get(*, actor: Any, number: str) -> Incident | None:
     """One incident by number with its page's related rows, or None if not visible.
 
     Whether it has CIs, watchers, attachments and children is asked in the same query;
-    only those it has are then read (most incidents have none of some of them).
+    only those it has are then read (most incidents have none of some of them). The
+    panels of higher apps add their joins and flags to that query (incidents.panels).
     """
     public_only = not is_staff_actor(actor)
     comments = IncidentComment.objects.select_related("author").order_by("created_at", "pk")
@@ -90,8 +92,17 @@ def incident_get(*, actor: Any, number: str) -> Incident | None:
     }
     incident = (
         incident_visible(actor=actor)
-        .select_related("service", "assignment_group", "assignee", "caller", "sla_policy", "parent")
+        .select_related(
+            "service",
+            "assignment_group",
+            "assignee",
+            "caller",
+            "sla_policy",
+            "parent",
+            *incident_panel_joins(),
+        )
         .annotate(**{"has_" + name: Exists(rows) for name, rows in related.items()})
+        .annotate(**incident_panel_flags())
         .filter(number=number)
         .order_by()  # one row by a unique key: no sort needed
         .first()

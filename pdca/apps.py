@@ -41,7 +41,7 @@ class PdcaConfig(AppConfig):
         from core.cache import choices_cache_for
         from incidents.panels import incident_panel_register
         from pdca.models import Cycle, Strategy
-        from pdca.panels import incident_pdca_panel
+        from pdca.panels import FLAG, JOINS, incident_pdca_panel, open_item_flag
 
-        incident_panel_register(incident_pdca_panel)
+        incident_panel_register(incident_pdca_panel, joins=JOINS, flags={FLAG: open_item_flag})
         choices_cache_for(Cycle, Strategy)  # the cycle select on every incident page

@@ -3,9 +3,20 @@ managers) and triage to the strategic queue with a reason."""
 
 from typing import Any
 
+from django.db.models import Exists, OuterRef
+
 from core.cache import choices_from_cache
+from incidents.panels import incident_related
 from pdca.forms import RecordCycleForm, TriageForm
-from pdca.models import RecordCycle, StrategicItem
+from pdca.models import StrategicItem
+
+# With the page's query of the incident: its cycle, and whether it waits in triage.
+JOINS = ("pdca_cycle__cycle__strategy",)
+FLAG = "has_open_strategic_item"
+
+
+def open_item_flag() -> Exists:
+    return Exists(StrategicItem.objects.filter(incident_id=OuterRef("pk"), decided_at__isnull=True))
 
 
 def incident_pdca_panel(incident: Any, user: Any) -> tuple[str, dict[str, Any]] | None:
@@ -13,12 +24,10 @@ def incident_pdca_panel(incident: Any, user: Any) -> tuple[str, dict[str, Any]] 
     can_view = user.has_perm("pdca.view_recordcycle")
     if not (can_triage or can_view):
         return None
-    link = (
-        RecordCycle.objects.select_related("cycle", "cycle__strategy")
-        .filter(incident=incident)
-        .first()
-    )
-    open_item = StrategicItem.objects.filter(incident=incident, decided_at__isnull=True).first()
+    link = incident_related(incident, "pdca_cycle")
+    open_item = None
+    if getattr(incident, FLAG, True):
+        open_item = StrategicItem.objects.filter(incident=incident, decided_at__isnull=True).first()
     can_link = user.has_perm("pdca.change_recordcycle")
     cycle_form = None
     if can_link:

@@ -17,13 +17,16 @@ class ProblemsConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from core.cache import generation_retired_by
         from incidents.importer import incident_import_link_register
         from incidents.panels import incident_form_hint_register, incident_panel_register
         from problems.importer import problem_links_import
-        from problems.panels import incident_problem_panel
+        from problems.models import Problem
+        from problems.panels import GENERATION, JOINS, incident_problem_panel
 
         # Problems contribute to the incident pages (the lower app cannot import us): a panel
         # on the detail page, and known-error hints on the forms as the service is chosen.
-        incident_panel_register(incident_problem_panel)
+        incident_panel_register(incident_problem_panel, joins=JOINS)
+        generation_retired_by(GENERATION, Problem)  # the panel's cached known errors
         incident_form_hint_register("problems:known_error_hint")
         incident_import_link_register(problem_links_import)

@@ -3,19 +3,47 @@ errors of its service with their workarounds."""
 
 from typing import Any
 
-from problems.models import ProblemIncident
+from django.core.cache import cache
+from django.template.defaultfilters import truncatechars
+
+from core.cache import generation
+from core.markdown import markdown_render
+from incidents.panels import incident_related
 from problems.selectors import known_error_list
+
+JOINS = ("problem_link__problem",)  # with the page's query of the incident
+GENERATION = "problems"  # bumped by any save or delete of a problem (problems.apps)
 
 
 def incident_problem_panel(incident: Any, user: Any) -> tuple[str, dict[str, Any]] | None:
     if not user.has_perm("problems.view_problem"):
         return None
-    link = ProblemIncident.objects.select_related("problem").filter(incident=incident).first()
     return (
         "problems/partials/incident_panel.html",
         {
-            "problem_link": link,
-            "known_errors": list(known_error_list(service_id=incident.service_id)[:5]),
+            "problem_link": incident_related(incident, "problem_link"),
+            "known_errors": known_errors_shown(incident.service_id),
             "can_change": user.has_perm("problems.change_problem"),
         },
     )
+
+
+def known_errors_shown(service_id: int | None) -> list[dict[str, Any]]:
+    """The service's first five known errors as the panel shows them (workaround rendered),
+    cached until a problem changes: every incident page of the service shows the same."""
+    key = "known-errors:{gen}:{service}".format(gen=generation(GENERATION), service=service_id)
+    shown = cache.get(key)
+    if shown is None:
+        shown = [
+            {
+                "number": problem.number,
+                "title": problem.title,
+                "url": problem.get_absolute_url(),
+                "workaround": markdown_render(
+                    truncatechars(problem.workaround or problem.root_cause, 200)
+                ),
+            }
+            for problem in known_error_list(service_id=service_id)[:5]
+        ]
+        cache.set(key, shown, 3600)
+    return shown

@@ -218,3 +218,59 @@ def test_problems_and_changes_are_linked_by_hand_on_the_cycle_page_and_the_api(
     bad = api.post("/api/v1/record-cycles/", {**body, "cycle": 10**20}, format="json")
     assert bad.status_code == 400
     assert api_client(agent).post("/api/v1/record-cycles/", body, format="json").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_incident_page_reads_its_panels_with_the_incident(client, strategy, mail, manager):
+    """The problem, the change that caused it and the cycle come joined to the incident's
+    one query; the strategic queue is read only when the incident waits there; the
+    service's known errors come from the cache until a problem changes."""
+    from changes.services import change_link_caused_incident
+    from pdca.services import strategic_triage
+    from problems.services import problem_link_incident
+    from tests.changes.test_services import raise_change
+
+    cycle = cycle_create(
+        actor=manager, data=cycle_data(strategy, dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    )
+    linked = IncidentFactory(service=mail, opened_at=at(20))
+    bare = IncidentFactory(service=mail, opened_at=at(21))
+    record_links_refresh(cycle_id=cycle.pk)
+    problem = Problem.objects.create(
+        number="PRB0000001", title="Queue stuck", service=mail, opened_by=manager,
+        opened_at=at(12), known_error=True, known_error_published_at=at(13),
+        workaround="Restart **the** relay",
+    )  # fmt: skip
+    problem_link_incident(actor=manager, problem=problem.number, incident=linked.number)
+    change = raise_change(manager, mail, title="Relay upgrade")
+    change_link_caused_incident(actor=manager, change=change.number, incident=linked.number)
+    strategic_triage(actor=manager, kind="incident", record=linked.number, reason="Keeps coming")
+    client.force_login(manager)
+
+    def look(incident):
+        url = reverse("incidents:incident_detail", args=[incident.number])
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url).content.decode()
+        return page, [q["sql"] for q in queries.captured_queries]
+
+    look(linked)  # the known errors are cached from here on
+    page, sql = look(linked)
+    for shown in (problem.number, "Queue stuck", change.number, "Relay upgrade", str(cycle),
+                  "Keeps coming", "Restart <strong>the</strong> relay"):  # fmt: skip
+        assert shown in page
+    for table in ("problems_problemincident", "changes_changecausedincident", "pdca_recordcycle"):
+        assert not [q for q in sql if q.startswith('SELECT "{t}"'.format(t=table))]
+    assert not [q for q in sql if q.startswith('SELECT "problems_problem"')]  # known errors
+    assert [q for q in sql if q.startswith('SELECT "pdca_strategicitem"')]
+
+    page, sql = look(bare)
+    assert "Link to problem" in page  # offered only when not linked
+    assert "Relay upgrade" not in page
+    assert "Restart <strong>the</strong> relay" in page  # its service's known error
+    assert not [q for q in sql if q.startswith('SELECT "pdca_strategicitem"')]
+
+    problem.workaround = "Flush the relay queue"
+    problem.save()
+    page, _sql = look(bare)
+    assert "Flush the relay queue" in page
+    assert "Restart" not in page
