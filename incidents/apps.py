@@ -19,3 +19,16 @@ class IncidentsConfig(AppConfig):
         "manager": [*_STAFF, "incidents.override_priority"],
         "administrator": [*_STAFF, "incidents.override_priority"],
     }
+
+    def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+
+        from catalog.models import SupportGroup
+        from core.cache import generation_retired_by
+        from incidents.selectors import GROUP_MEMBERS
+
+        # The members a group's notifications go to (incidents.selectors.group_recipients).
+        user = get_user_model()
+        generation_retired_by(
+            GROUP_MEMBERS, user, SupportGroup, through=(SupportGroup.members.through,)
+        )

@@ -1,9 +1,13 @@
 """Incident reads: who may see what (DOMAIN §1), queues, and what each page needs in one go."""
 
+from types import SimpleNamespace
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
+from core.cache import generation
 from incidents.choices import IncidentState
 from incidents.models import Incident, IncidentAttachment, IncidentComment
 from incidents.panels import incident_panel_flags, incident_panel_joins
@@ -136,3 +140,25 @@ def incident_portal_list(*, actor: Any) -> QuerySet[Incident]:
         .select_related("service", "assignee")
         .order_by("-opened_at", "-pk")
     )
+
+
+GROUP_MEMBERS = "group-members"  # retired by people, groups and memberships (incidents.apps)
+
+
+def group_recipients(*, group_id: int | None) -> list[SimpleNamespace]:
+    """A group's active members as a notification needs them (id and address), cached
+    until a person, a group or a membership changes: every incident logged to a group
+    notifies it, and the members rarely change."""
+    if group_id is None:
+        return []
+    key = "group-members:{gen}:{pk}".format(gen=generation(GROUP_MEMBERS), pk=group_id)
+    members = cache.get(key)
+    if members is None:
+        members = list(
+            get_user_model()
+            .objects.filter(support_groups=group_id, is_active=True)
+            .order_by("pk")
+            .values_list("pk", "email")
+        )
+        cache.set(key, members, 600)
+    return [SimpleNamespace(pk=pk, email=email) for pk, email in members]

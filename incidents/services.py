@@ -34,7 +34,7 @@ from incidents.choices import ContactChannel, IncidentState, priority_for
 from incidents.clock import SlaResult, Snapshot, Targets, sla_fold
 from incidents.constants import AUTO_CLOSE_DAYS, NUMBER_PREFIX
 from incidents.models import Incident, IncidentAttachment, IncidentComment
-from incidents.selectors import OPEN_STATES, incident_visible, is_staff_actor
+from incidents.selectors import OPEN_STATES, group_recipients, incident_visible, is_staff_actor
 from incidents.workflow import INCIDENT_WORKFLOW
 from sla.choices import Metric, NotificationKind
 from sla.constants import BREACH_PERCENT, WARNING_PERCENT
@@ -86,10 +86,6 @@ def _notify(incident: Incident, event: str, recipients: Iterable[Any], **extra: 
             **extra,
         }
     outbox_enqueue_many(NOTIFY_TASK, list(seen.values()))
-
-
-def _group_members(group: Any) -> list[Any]:
-    return list(group.members.filter(is_active=True)) if group is not None else []
 
 
 # --- SLA ------------------------------------------------------------------------------------
@@ -234,7 +230,7 @@ def incident_create(*, actor: Any, data: dict[str, Any], now: datetime | None = 
     if incident.assignee_id:
         _notify(incident, "assigned", [incident.assignee])
     else:
-        _notify(incident, "assigned_group", _group_members(incident.assignment_group))
+        _notify(incident, "assigned_group", group_recipients(group_id=incident.assignment_group_id))
     return incident
 
 
@@ -357,7 +353,7 @@ def incident_update(
     if obj.assignee_id and obj.assignee_id != before_assignee:
         _notify(obj, "assigned", [obj.assignee])
     elif "assignment_group" in changed and obj.assignee_id is None:
-        _notify(obj, "assigned_group", _group_members(obj.assignment_group))
+        _notify(obj, "assigned_group", group_recipients(group_id=obj.assignment_group_id))
     return obj
 
 

@@ -86,6 +86,41 @@ class TestIncidentCreate:
         assert event.kwargs["event"] == "incident.created"
         assert event.kwargs["payload"]["number"] == incident.number
 
+    def test_a_group_is_notified_as_its_membership_stands(self, agent, manager, service):
+        """The members a group notification goes to are cached, and follow every change of
+        membership, activity or address on the next incident."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from tests.factories import UserFactory
+
+        def notified() -> set[int]:
+            log(agent, service)
+            mails = OutboxMessage.objects.filter(kwargs__event="assigned_group")
+            recipients = {m.kwargs["recipient_id"] for m in mails}
+            mails.delete()
+            return recipients
+
+        group = service.support_group
+        group.members.add(manager)
+        newcomer = UserFactory(username="newcomer", email="new@example.com")
+        agent.email, manager.email = "agent@example.com", "manager@example.com"
+        agent.save()
+        manager.save()
+        assert notified() == {agent.pk, manager.pk}
+        with CaptureQueriesContext(connection) as queries:
+            assert notified() == {agent.pk, manager.pk}
+        assert not [q for q in queries.captured_queries if "supportgroup_members" in q["sql"]]
+        group.members.add(newcomer)
+        assert notified() == {agent.pk, manager.pk, newcomer.pk}
+        group.members.remove(manager)
+        newcomer.is_active = False
+        newcomer.save()
+        assert notified() == {agent.pk}
+        agent.email = ""
+        agent.save()
+        assert notified() == set()
+
     def test_requester_logs_for_themselves_only(self, requester, agent, service):
         incident = log(requester, service, caller=agent, assignee=agent, impact=1)
         assert incident.caller == requester
