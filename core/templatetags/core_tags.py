@@ -52,16 +52,73 @@ def duration(value, mode: str = "") -> str:
 
 
 _PLAIN_SELECTS = (forms.Select, forms.SelectMultiple)
+# Django's widget templates that are its input.html (or textarea.html) as they are.
+_INPUT_TEMPLATES = {
+    "django/forms/widgets/{t}.html".format(t=t)
+    for t in (
+        "input", "text", "number", "email", "url", "password", "hidden", "date", "datetime",
+        "time", "search", "tel", "color", "file", "checkbox",
+    )
+}  # fmt: skip
+_TEXTAREA_TEMPLATE = "django/forms/widgets/textarea.html"
+
+
+def _plain(value: Any) -> str:
+    """A value as stringformat:'s' gives it: a plain str, escaped even if marked safe."""
+    return "{}".format(value)
+
+
+def _attrs(attrs: dict[str, Any]) -> str:
+    """Django's widgets/attrs.html: True → the name alone, False → left out."""
+    return "".join(
+        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, _plain(value))
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _input_html(bound: forms.BoundField) -> str | None:
+    """An input or textarea as Django's templates render it, without the template engine
+    (a few per form, tens of them on an incident page); None for any other widget."""
+    field_widget = bound.field.widget
+    template_name = field_widget.template_name
+    if template_name not in _INPUT_TEMPLATES and template_name != _TEXTAREA_TEMPLATE:
+        return None
+    if getattr(bound.field, "show_hidden_initial", False) or bound.field.localize:
+        return None
+    # As BoundField.as_widget() builds them.
+    attrs = bound.build_widget_attrs({}, field_widget)
+    if bound.auto_id and "id" not in field_widget.attrs:
+        attrs.setdefault("id", bound.auto_id)
+    context = field_widget.get_context(bound.html_name, bound.value(), attrs)["widget"]
+    attributes = SafeString(_attrs(context["attrs"]))
+    if template_name == _TEXTAREA_TEMPLATE:
+        return format_html(
+            '<textarea name="{}"{}>\n{}</textarea>',
+            context["name"],
+            attributes,
+            context["value"] or "",
+        )
+    value = context["value"]
+    return format_html(
+        '<input type="{}" name="{}"{}{}>',
+        context["type"],
+        context["name"],
+        format_html(' value="{}"', _plain(value)) if value is not None else "",
+        attributes,
+    )
 
 
 @register.filter
 def widget(bound: forms.BoundField) -> str:
     """{{ field|widget }}: a select rendered straight from its choices (Django's widget
     templates render each option through the template engine: most of a list page's
-    time with a few hundred options); any other field as Django renders it."""
+    time with a few hundred options), inputs and textareas likewise; any other field as
+    Django renders it."""
     select = bound.field.widget
     if type(select) not in _PLAIN_SELECTS or getattr(bound.field, "show_hidden_initial", False):
-        return str(bound)
+        html = _input_html(bound)
+        return str(bound) if html is None else html
     value = bound.value()
     values = value if isinstance(value, list | tuple) else [value]
     if value is None and select.allow_multiple_selected:

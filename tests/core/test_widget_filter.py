@@ -53,3 +53,43 @@ def test_filter_form_selects_match(agent):
         for field in filterset.form:
             if isinstance(field.field.widget, forms.Select):
                 assert normalised(widget(field)) == normalised(str(field)), field.name
+
+
+class Inputs(forms.Form):
+    title = forms.CharField(max_length=20, help_text="Short")
+    count = forms.IntegerField(min_value=1, required=False)
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"placeholder": 'a "quoted" <b>'}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    agree = forms.BooleanField(required=False)
+    locked = forms.CharField(disabled=True, initial="fixed & final")
+    upload = forms.FileField(required=False)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"title": 'Mail <down> & "out"', "count": "3", "email": "a@example.com", "version": "7",
+         "notes": "line 1\n<script>x</script>", "agree": "on"},
+        {"title": "x" * 30, "count": "zero", "email": "not-an-address", "version": ""},
+    ],
+)  # fmt: skip
+def test_inputs_and_textareas_render_as_django_renders_them(data):
+    form = Inputs(data, initial={"count": 2, "notes": "from <initial>"})
+    if data:
+        form.is_valid()  # errors add aria-invalid
+    for name in form.fields:
+        assert str(widget(form[name])) == str(form[name]), name
+
+
+def test_the_incident_page_renders_its_forms_as_before(client, agent):
+    """The page's inputs go through the filter: a textarea, hidden versions, a file."""
+    from tests.factories import IncidentFactory
+
+    incident = IncidentFactory()
+    client.force_login(agent)
+    page = client.get("/incidents/{n}/".format(n=incident.number)).text
+    assert '<textarea name="body" cols="40" rows="3" required id="id_body">\n</textarea>' in page
+    assert '<input type="hidden" name="version" value="1" id="id_version">' in page
+    assert '<input type="file" name="file" required id="id_file">' in page
