@@ -43,12 +43,18 @@ class IncidentViewSet(ServiceBackedViewSet):
         return selectors.incident_list(actor=self.request.user)
 
     def list(self, request, *args, **kwargs):
-        """As DRF lists, with the page read as values rather than model instances."""
-        values = self.filter_queryset(self.get_queryset()).values(*s.LIST_VALUES)
-        page = self.paginate_queryset(values)
-        rows = s.incident_rows(values if page is None else page)
-        data = self.get_serializer(rows, many=True).data
-        return Response(data) if page is None else self.get_paginated_response(data)
+        """As DRF lists: the page's ids and versions are read, their rows' representations
+        come from the cache, and only the rows missing there are read, as values rather
+        than model instances (serializers.incident_list_page)."""
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values_list("pk", "version"))  # always paged
+        visible = self.get_queryset()
+        data = s.incident_list_page(
+            list(page),
+            lambda ids: visible.filter(pk__in=ids).values(*s.LIST_VALUES),
+            self.get_serializer(),
+        )
+        return self.get_paginated_response(data)
 
     def perform_create_service(self, data):
         return services.incident_create(actor=self.request.user, data=data)

@@ -267,3 +267,42 @@ def test_filters_apply_and_are_validated_only_when_named(api_client, agent):
     response = client.get(URL + "?state=bogus")
     assert response.status_code == 400
     assert "state" in str(response.json())
+
+
+def test_list_rows_come_from_the_cache_yet_show_every_change_and_this_instants_sla(
+    api_client, agent, service
+):
+    """A second look reads only the page's ids and versions; a row equals the incident's
+    own GET at that instant all the same (its SLA figures are computed, not cached), and
+    an edit shows on the next look."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import SlaPolicyFactory
+
+    service.sla_policy = SlaPolicyFactory(always_on=True)  # its clocks run at any hour
+    service.save()
+    client = api_client(agent)
+    numbers = [create(client, service, title="Mail down {n}".format(n=n)).json()["number"]
+               for n in range(3)]  # fmt: skip
+    start = timezone.now().replace(second=5, microsecond=0) + dt.timedelta(minutes=1)
+    with time_machine.travel(start, tick=False):
+        first = client.get(URL).json()["results"]
+    with time_machine.travel(start + dt.timedelta(seconds=40), tick=False):
+        with CaptureQueriesContext(connection) as queries:
+            cached = client.get(URL).json()["results"]
+        assert not [
+            q for q in queries.captured_queries if '"incidents_incident"."title"' in q["sql"]
+        ]
+        for row in cached:
+            assert row == client.get(detail(row["number"])).json(), row["number"]
+    assert [row["number"] for row in cached] == [row["number"] for row in first]
+    for before, now in zip(first, cached, strict=True):
+        assert now["sla"]["remaining_seconds"] == before["sla"]["remaining_seconds"] - 40
+    etag = client.get(detail(numbers[1]))["ETag"]
+    response = client.patch(detail(numbers[1]), {"title": "Mail slow"}, HTTP_IF_MATCH=etag)
+    assert response.status_code == 200, response.json()
+    with time_machine.travel(start + dt.timedelta(seconds=50), tick=False):
+        titles = {row["number"]: row["title"] for row in client.get(URL).json()["results"]}
+    assert titles[numbers[1]] == "Mail slow"
+    assert titles[numbers[0]] == "Mail down 0"
