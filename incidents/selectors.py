@@ -117,8 +117,11 @@ def incident_get(*, actor: Any, number: str) -> Incident | None:
     prefetched = incident.__dict__.setdefault("_prefetched_objects_cache", {})
     for name in related:
         if not getattr(incident, "has_" + name):
-            # What prefetch_related leaves for an empty relation: .all() is [], no query.
-            prefetched[name] = getattr(incident, name).none()
+            # What prefetch_related leaves for an empty relation: .all() is [] without a
+            # query, and without compiling one (as a .none() queryset would, each time).
+            empty = getattr(incident, name).none()
+            empty._result_cache, empty._prefetch_done = [], True
+            prefetched[name] = empty
         elif name == "children":
             lookups.append(Prefetch(name, queryset=Incident.objects.order_by("number")))
         else:
