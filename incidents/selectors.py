@@ -7,10 +7,12 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
-from core.cache import generation
+from catalog.models import Service
+from core.cache import CHOICES, generation
 from incidents.choices import IncidentState
 from incidents.models import Incident, IncidentAttachment, IncidentComment
 from incidents.panels import incident_panel_flags, incident_panel_joins
+from sla.selectors import GENERATION as SLA
 
 OPEN_STATES = (IncidentState.NEW, IncidentState.IN_PROGRESS, IncidentState.ON_HOLD)
 # Long texts a queue row never shows (the CSV export does not either).
@@ -165,3 +167,16 @@ def group_recipients(*, group_id: int | None) -> list[SimpleNamespace]:
         )
         cache.set(key, members, 600)
     return [SimpleNamespace(pk=pk, email=email) for pk, email in members]
+
+
+def service_for_incident(*, pk: int) -> Any:
+    """A service with what incident_create reads of it (its group and SLA policy), or None;
+    cached until a service, group, person or SLA policy changes: every create names one."""
+    key = "service:{c}:{s}:{pk}".format(c=generation(CHOICES), s=generation(SLA), pk=pk)
+    service = cache.get(key)
+    if service is None:
+        service = Service.objects.select_related("support_group", "sla_policy").filter(pk=pk)
+        service = next(iter(service), None)
+        if service is not None:
+            cache.set(key, service, 600)
+    return service

@@ -21,6 +21,7 @@ from catalog.models import ConfigurationItem, Service, SupportGroup
 from incidents.choices import Impact, Priority, Urgency
 from incidents.models import Incident, IncidentComment
 from incidents.presentation import sla_view
+from incidents.selectors import service_for_incident
 from sla.models import SlaPolicy
 
 User = get_user_model()
@@ -247,15 +248,29 @@ def incident_list_page(
     return page
 
 
+class ServiceField(serializers.PrimaryKeyRelatedField):
+    """A service by id, with what incident_create reads of it, from the cache
+    (selectors.service_for_incident); errors as DRF's."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float | str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            pk = int(data)  # as the database lookup casts it
+        except (ValueError, OverflowError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        service = service_for_incident(pk=pk) if abs(pk) < 2**63 else None
+        if service is None:
+            self.fail("does_not_exist", pk_value=data)
+        return service
+
+
 class IncidentInputSerializer(serializers.Serializer):
     """Fields a client may set; priority is derived (managers override with a reason)."""
 
     title = StrictCharField(max_length=200)
     description = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
-    # With what incident_create reads of it (its group and SLA policy).
-    service = serializers.PrimaryKeyRelatedField(
-        queryset=Service.objects.select_related("support_group", "sla_policy")
-    )
+    service = ServiceField(queryset=Service.objects.all())
     cis = serializers.PrimaryKeyRelatedField(
         queryset=ConfigurationItem.objects.all(), many=True, required=False
     )

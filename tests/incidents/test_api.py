@@ -306,3 +306,43 @@ def test_list_rows_come_from_the_cache_yet_show_every_change_and_this_instants_s
         titles = {row["number"]: row["title"] for row in client.get(URL).json()["results"]}
     assert titles[numbers[1]] == "Mail slow"
     assert titles[numbers[0]] == "Mail down 0"
+
+
+def test_create_reads_its_service_from_the_cache_and_follows_every_change(
+    api_client, agent, service
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import SlaPolicyFactory
+
+    client = api_client(agent)
+    assert create(client, service).status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        assert create(client, service).status_code == 201
+    assert not [q for q in queries.captured_queries if 'FROM "catalog_service"' in q["sql"]]
+    service.name = "E-mail"
+    service.support_group = SupportGroupFactory(name="Mail team")
+    service.save()
+    body = create(client, service).json()
+    assert body["service"]["name"] == "E-mail"
+    assert body["assignment_group"]["name"] == "Mail team"
+    policy = SlaPolicyFactory(always_on=True)
+    service.sla_policy = policy
+    service.save()
+    assert create(client, service).json()["sla"]["state"] == "running"
+    policy.targets.all().delete()  # no target for its priority now: no clock
+    assert create(client, service).json()["sla"]["state"] == "none"
+    for value, code in ((service.pk + 1000, "does_not_exist"), ("abc", "incorrect_type"),
+                        (True, "incorrect_type"), ([service.pk], "incorrect_type"),
+                        (1e300, "does_not_exist"), (2**70, "does_not_exist")):  # fmt: skip
+        response = client.post(URL, {"title": "x", "service": value}, format="json")
+        assert response.status_code == 400, value
+        assert response.json()["errors"][0]["code"] == code, value
+    unused = ServiceFactory(name="Fax")
+    assert create(client, unused, title="").status_code == 400  # its service is cached
+    gone = unused.pk
+    unused.delete()
+    response = client.post(URL, {"title": "Mail down", "service": gone}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "does_not_exist", response.json()
