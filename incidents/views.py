@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -72,7 +73,10 @@ class IncidentListView(ObjectListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["rows"] = queue_rows_cached(context["object_list"], timezone.now())
+        # One string: 50 rows through the template's for loop were a tenth of the page.
+        context["rows"] = SafeString(
+            "\n".join(queue_rows_cached(context["object_list"], timezone.now()))
+        )
         context["queues"] = QUEUES
         context["queue"] = self.queue
         context["bulk_actions"] = choices_html(
