@@ -865,7 +865,7 @@ class _Table:
             cursor.executemany(self.head + self.one, values)
 
     def _copy(self, rows: list[dict[str, Any]]) -> None:
-        """COPY … FROM STDIN in PostgreSQL's text format."""
+        """COPY … FROM STDIN in PostgreSQL's text format (psycopg2, or psycopg 3)."""
         data = "".join(
             "\t".join(
                 [_copy_text(row.get(name, default)) for name, default in self.defaults.items()]
@@ -873,8 +873,13 @@ class _Table:
             + "\n"
             for row in rows
         )
-        with connection.cursor() as cursor, cursor.cursor.copy(self.copy) as copy:
-            copy.write(data)
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            if hasattr(raw, "copy_expert"):  # psycopg2
+                raw.copy_expert(self.copy, io.StringIO(data))
+            else:  # psycopg 3
+                with raw.copy(self.copy) as copy:
+                    copy.write(data)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

@@ -162,14 +162,6 @@ else:
         "options",
         "-c join_collapse_limit={n}".format(n=_setting("PG_JOIN_COLLAPSE_LIMIT", int, 4)),
     )
-    # psycopg 3 binds parameters on the server, so a statement a connection has run
-    # PG_PREPARE_THRESHOLD times is prepared and PostgreSQL stops planning it on every run
-    # (the API list's query: 1.4 ms of planning for 0.5 ms of execution; bench/). Set it to
-    # 0 behind a pooler that cannot keep prepared statements (PgBouncer before 1.21).
-    prepare_threshold = _setting("PG_PREPARE_THRESHOLD", int, 5)
-    DATABASES["default"]["OPTIONS"].update(
-        server_side_binding=True, prepare_threshold=prepare_threshold or None
-    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

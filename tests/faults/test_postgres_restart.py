@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 
-import psycopg
+import psycopg2
 import pytest
 
 from tests.faults.servers import Gunicorn, PostgresCluster
@@ -35,7 +35,7 @@ def test_requests_succeed_after_postgres_restarts_under_load(tmp_path):
     cluster.start()
     web = None
     try:
-        admin = psycopg.connect(cluster.url("postgres"))
+        admin = psycopg2.connect(cluster.url("postgres"))
         admin.autocommit = True
         admin.cursor().execute("CREATE DATABASE itsm_faults")
         admin.close()

@@ -10,7 +10,7 @@ acknowledged: Redis still holds it as unacked. A new worker and the next run mak
 
 import signal
 
-import psycopg
+import psycopg2
 import pytest
 from celery import Celery
 from django.conf import settings
@@ -39,7 +39,7 @@ def test_a_review_killed_half_way_leaves_nothing_and_runs_again(tmp_path, due_cy
     assert run_due_reviews.acks_late
     dbname = connection.settings_dict["NAME"]
     params = connection.get_connection_params()
-    locker = psycopg.connect(**params)
+    locker = psycopg2.connect(**params)
     with Processes(tmp_path) as run:
         sender = Celery(broker=run.broker)
         worker = run.worker("worker1")
