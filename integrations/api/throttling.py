@@ -46,8 +46,7 @@ class CountingRateThrottle(SimpleRateThrottle):
         counted, previous = counts
         if previous * (1 - offset / self.duration) + counted <= self.num_requests:
             return True
-        with contextlib.suppress(ValueError):  # expired in between: nothing to take back
-            guarded("throttle", None, lambda: self.cache.decr(current_key))
+        guarded("throttle", None, lambda: self._take_back(current_key))
         self.wait_seconds = self._wait(counted - 1, previous, offset)
         return self.throttle_failure()
 
@@ -67,16 +66,29 @@ class CountingRateThrottle(SimpleRateThrottle):
         else:
             try:
                 counted = cache.incr(current_key)
+                # Django's generic incr writes the value back with the default timeout.
+                cache.touch(current_key, 2 * self.duration)
             except ValueError:  # expired in between
                 cache.set(current_key, 1, 2 * self.duration)
                 counted = 1
         return counted, int(cache.get(previous_key) or 0)
 
+    def _take_back(self, current_key: str) -> None:
+        """Uncount a refused request (Redis's DECR keeps the key's expiry; the generic
+        decr does not, hence the touch)."""
+        cache = caches["default"] if self.cache is default_cache else self.cache
+        with contextlib.suppress(ValueError):  # expired in between: nothing to take back
+            cache.decr(current_key)
+            if not isinstance(cache, RedisCache):
+                cache.touch(current_key, 2 * self.duration)
+
     def _wait(self, current: int, previous: int, offset: float) -> float:
         """Seconds until one more request fits: later in this window, as the previous one
         weighs less, or in the next, when this one has become the previous."""
         limit, duration = self.num_requests, self.duration
-        if current + 1 <= limit:
+        if limit == 0:  # nothing ever fits: ask again when this window ends
+            seconds = duration - offset
+        elif current + 1 <= limit:
             fits_at = duration * (1 - (limit - current - 1) / previous) if previous else offset
             seconds = fits_at - offset
         else:

@@ -118,3 +118,27 @@ def test_concurrent_requests_in_several_processes_are_all_counted(throttle_cache
     for thread in threads:
         thread.join()
     assert window_counts(throttle_cache, "throttle_test_clocked") == 10  # 20 tried, 10 refused
+
+
+def test_a_rate_of_nothing_refuses_with_a_retry_after(throttle_cache, monkeypatch):
+    monkeypatch.setattr(Clocked, "rate", "0/min")
+    start = Clocked.now_is = 6_000_000.0 + 15
+    refused = Clocked()
+    assert refused.allow_request(None, None) is False
+    assert refused.wait() == 45
+    assert attempts(2, start) == [False, False]
+
+
+def test_counters_keep_their_window_on_a_cache_without_atomic_increments(tmp_path, monkeypatch):
+    """The file cache of `make run`: Django's generic incr writes the value back with the
+    default timeout (5 min); an hourly counter must not vanish after five minutes."""
+    import time_machine
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    monkeypatch.setattr(Clocked, "cache", FileBasedCache(str(tmp_path), {}))
+    monkeypatch.setattr(Clocked, "rate", "3/hour")
+    hour = 1_700_002_800.0  # the start of an hour
+    with time_machine.travel(hour + 60, tick=False):
+        assert attempts(3, hour + 60) == [True, True, True]
+    with time_machine.travel(hour + 20 * 60, tick=False):
+        assert attempts(1, hour + 20 * 60) == [False]  # still counted after 19 minutes
