@@ -140,9 +140,13 @@ def generation(name: str) -> str:
         values[n] = found.get(key)
         if values[n] is None:
             cache.add(key, uuid.uuid4().hex, None)
-            values[n] = cache.get(key) or "none"
+            values[n] = cache.get(key)
+    if values[name] is None:
+        # The cache does not answer: a generation of its own, under which nothing is ever
+        # found again, and nothing remembered for the request (it may answer in a moment).
+        return "unavailable-" + uuid.uuid4().hex
     if memo is not None:
-        memo.update(values)
+        memo.update({n: value for n, value in values.items() if value is not None})
     return values[name]
 
 

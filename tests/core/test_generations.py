@@ -75,3 +75,29 @@ def test_a_page_reads_every_generation_in_one_round_trip(client, agent, monkeypa
         generation_reads = [keys for keys in reads if keys]
         assert len(generation_reads) == 1
         assert {"gen:choices", "gen:permissions", "gen:sla"} <= set(generation_reads[0])
+
+
+def test_with_the_cache_down_nothing_is_found_or_kept_under_a_shared_generation(in_request):
+    """A generation read while Redis is down is one of its own (values cached under it are
+    never found again), and the request does not keep it: Redis may answer a moment later."""
+    from django.test import override_settings
+
+    from core import cache as resilient
+    from tests.core.test_cache import refused_port
+
+    dead = {
+        "default": {
+            "BACKEND": "core.cache.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:{port}/0".format(port=refused_port()),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    resilient._state.update(down_until=0.0, warned_at=-3600.0)
+    try:
+        with override_settings(CACHES=dead):
+            first, second = generation("group-members"), generation("group-members")
+    finally:
+        resilient._state.update(down_until=0.0, warned_at=-3600.0)
+    assert first.startswith("unavailable-")
+    assert first != second
+    assert generation("group-members") == cache.get("gen:group-members")  # back: the real one
