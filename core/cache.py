@@ -107,6 +107,7 @@ _request_generations: ContextVar[dict[str, str] | None] = ContextVar(
     "request_generations", default=None
 )
 _generation_names: set[str] = set()
+UNKNOWN_GENERATION = "unavailable-"  # how generation() starts a value made up without Redis
 
 
 def generations_per_request(**kwargs: Any) -> None:
@@ -144,7 +145,7 @@ def generation(name: str) -> str:
     if values[name] is None:
         # The cache does not answer: a generation of its own, under which nothing is ever
         # found again, and nothing remembered for the request (it may answer in a moment).
-        return "unavailable-" + uuid.uuid4().hex
+        return UNKNOWN_GENERATION + uuid.uuid4().hex
     if memo is not None:
         memo.update({n: value for n, value in values.items() if value is not None})
     return values[name]
@@ -235,6 +236,25 @@ def choices_from_cache(form: Any, scope: str) -> None:
 
 
 _uncovered: set[str] = set()  # form scopes with a select the option-list cache does not cover
+_local: dict[str, Any] = {}
+LOCAL_MAX = 1024
+
+
+def local_get(key: str) -> Any:
+    return _local.get(key)
+
+
+def local_set(key: str, value: Any) -> None:
+    """Keep a value in this process's memory. For what the code renders or shapes (HTML,
+    display rows): `key` holds the generations it depends on, so a bump anywhere retires it
+    here at once; a new release's processes start empty, so nothing an older release made
+    is served (Redis would keep it until it expires). Bounded: emptied when full; not kept
+    under a generation made up while Redis was down."""
+    if UNKNOWN_GENERATION in key:
+        return
+    if len(_local) >= LOCAL_MAX:
+        _local.clear()
+    _local[key] = value
 
 
 def choices_html(
@@ -245,12 +265,11 @@ def choices_html(
     shown: tuple[str, ...] = (),
 ) -> str:
     """A form's HTML that depends on nothing but the language, `variant` (say, the page's
-    path) and its option lists: an unbound filter form, the bulk-action bar. It is cached
-    under the option lists' generation, so a renamed service shows on the next request; the
-    form is built only when the HTML is not in the cache. A form showing a select over a
-    model choices_cache_for does not cover is built and rendered every time. `shown`: the
-    fields the HTML shows, if not all."""
-    from django.core.cache import cache
+    path) and its option lists: an unbound filter form, the bulk-action bar. It is kept in
+    the process's memory under the option lists' generation (local_set), so a renamed
+    service shows on the next request; the form is built only when the HTML is not there.
+    A form showing a select over a model choices_cache_for does not cover is built and
+    rendered every time. `shown`: the fields the HTML shows, if not all."""
     from django.forms import ModelChoiceField
     from django.utils.translation import get_language
 
@@ -260,7 +279,7 @@ def choices_html(
         scope=scope,
         variant=hashlib.sha256(variant.encode()).hexdigest()[:32],
     )
-    if scope not in _uncovered and (html := cache.get(key)) is not None:
+    if scope not in _uncovered and (html := local_get(key)) is not None:
         return html
     form = make_form()
     choices_from_cache(form, scope)
@@ -272,5 +291,5 @@ def choices_html(
     ):
         _uncovered.add(scope)
     else:
-        cache.set(key, html, 3600)
+        local_set(key, html)
     return html

@@ -3,10 +3,9 @@ errors of its service with their workarounds."""
 
 from typing import Any
 
-from django.core.cache import cache
 from django.template.defaultfilters import truncatechars
 
-from core.cache import generation
+from core.cache import generation, local_get, local_set
 from core.markdown import markdown_render
 from incidents.panels import incident_related
 from problems.selectors import known_error_list
@@ -30,9 +29,10 @@ def incident_problem_panel(incident: Any, user: Any) -> tuple[str, dict[str, Any
 
 def known_errors_shown(service_id: int | None) -> list[dict[str, Any]]:
     """The service's first five known errors as the panel shows them (workaround rendered),
-    cached until a problem changes: every incident page of the service shows the same."""
+    kept until a problem changes (local_set): every incident page of the service shows the
+    same."""
     key = "known-errors:{gen}:{service}".format(gen=generation(GENERATION), service=service_id)
-    shown = cache.get(key)
+    shown = local_get(key)
     if shown is None:
         shown = [
             {
@@ -45,5 +45,5 @@ def known_errors_shown(service_id: int | None) -> list[dict[str, Any]]:
             }
             for problem in known_error_list(service_id=service_id)[:5]
         ]
-        cache.set(key, shown, 3600)
+        local_set(key, shown)
     return shown

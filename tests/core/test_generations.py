@@ -101,3 +101,20 @@ def test_with_the_cache_down_nothing_is_found_or_kept_under_a_shared_generation(
     assert first.startswith("unavailable-")
     assert first != second
     assert generation("group-members") == cache.get("gen:group-members")  # back: the real one
+
+
+def test_process_memory_keeps_nothing_under_a_made_up_generation_and_stays_bounded(
+    monkeypatch,
+):
+    from core import cache as caching
+
+    monkeypatch.setattr(caching, "_local", {})
+    monkeypatch.setattr(caching, "LOCAL_MAX", 3)
+    caching.local_set("html:" + caching.UNKNOWN_GENERATION + "abc:en", "<form>")
+    assert caching.local_get("html:" + caching.UNKNOWN_GENERATION + "abc:en") is None
+    for n in range(3):
+        caching.local_set("k{n}".format(n=n), n)
+    assert caching.local_get("k2") == 2
+    caching.local_set("k3", 3)  # full: emptied first
+    assert caching.local_get("k0") is None
+    assert caching.local_get("k3") == 3
