@@ -1,7 +1,9 @@
 """Incident API serializers: explicit fields; state, version, priority and SLA read-only."""
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -194,6 +196,9 @@ SLA_INPUTS = (
     "resolution_due_at", "response_due_at", "responded_at",
 )  # fmt: skip
 LIST_ROW_SECONDS = 120
+# In the rows' keys: a release that changes the representation does not read the rows the
+# previous one cached.
+CODE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
 
 
 def incident_list_page(
@@ -208,8 +213,10 @@ def incident_list_page(
     if not pairs:
         return []
     now = timezone.now()
-    prefix = "apirow:{tz}:{minute}".format(
-        tz=timezone.get_current_timezone_name(), minute=int(now.timestamp()) // 60
+    prefix = "apirow:{code}:{tz}:{minute}".format(
+        code=CODE_VERSION,
+        tz=timezone.get_current_timezone_name(),
+        minute=int(now.timestamp()) // 60,
     )
     keys = {pk: "{p}:{pk}:{v}".format(p=prefix, pk=pk, v=version) for pk, version in pairs}
     found = cache.get_many(list(keys.values()))
