@@ -282,6 +282,10 @@ REST_FRAMEWORK = {
         "integrations.api.throttling.UserRateThrottle",
         "integrations.api.throttling.ApiTokenRateThrottle",
     ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "core.api.renderers.FastJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/min"),
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
