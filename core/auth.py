@@ -28,11 +28,9 @@ class CachedPermissionBackend(ModelBackend):
             key = "perms:{gen}:{pk}:{su}".format(
                 gen=generation(GENERATION), pk=user_obj.pk, su=int(user_obj.is_superuser)
             )
-            permissions = cache.get(key)
-            if permissions is None:
-                permissions = super().get_all_permissions(user_obj)
-                cache.set(key, permissions, TIMEOUT)
-            user_obj._perm_cache = permissions
+            user_obj._perm_cache = cache.get_or_set(
+                key, lambda: ModelBackend.get_all_permissions(self, user_obj), TIMEOUT
+            )
         return user_obj._perm_cache
 
 

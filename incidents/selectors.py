@@ -156,27 +156,24 @@ def group_recipients(*, group_id: int | None) -> list[SimpleNamespace]:
     notifies it, and the members rarely change."""
     if group_id is None:
         return []
-    key = "group-members:{gen}:{pk}".format(gen=generation(GROUP_MEMBERS), pk=group_id)
-    members = cache.get(key)
-    if members is None:
-        members = list(
+    members = cache.get_or_set(
+        "group-members:{gen}:{pk}".format(gen=generation(GROUP_MEMBERS), pk=group_id),
+        lambda: list(
             get_user_model()
             .objects.filter(support_groups=group_id, is_active=True)
             .order_by("pk")
             .values_list("pk", "email")
-        )
-        cache.set(key, members, 600)
+        ),
+        600,
+    )
     return [SimpleNamespace(pk=pk, email=email) for pk, email in members]
 
 
 def service_for_incident(*, pk: int) -> Any:
     """A service with what incident_create reads of it (its group and SLA policy), or None;
     cached until a service, group, person or SLA policy changes: every create names one."""
-    key = "service:{c}:{s}:{pk}".format(c=generation(CHOICES), s=generation(SLA), pk=pk)
-    service = cache.get(key)
-    if service is None:
-        service = Service.objects.select_related("support_group", "sla_policy").filter(pk=pk)
-        service = next(iter(service), None)
-        if service is not None:
-            cache.set(key, service, 600)
-    return service
+    return cache.get_or_set(
+        "service:{c}:{s}:{pk}".format(c=generation(CHOICES), s=generation(SLA), pk=pk),
+        lambda: Service.objects.select_related("support_group", "sla_policy").filter(pk=pk).first(),
+        600,
+    )

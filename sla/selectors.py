@@ -28,9 +28,8 @@ def sla_inputs() -> tuple[dict[int, datetime], dict[tuple[int, int], tuple[int, 
     minutes by (policy, priority): what the clock of every incident write needs, from the
     cache (two queries on every write before). A target written without signals (bulk)
     is seen within five minutes."""
-    key = "sla-inputs:" + generation(GENERATION)
-    inputs = cache.get(key)
-    if inputs is None:
+
+    def read() -> tuple[dict, dict]:
         versions = dict(SlaPolicy.objects.values_list("pk", "updated_at"))
         targets = {
             (policy, priority): (response, resolution)
@@ -38,6 +37,6 @@ def sla_inputs() -> tuple[dict[int, datetime], dict[tuple[int, int], tuple[int, 
                 "policy_id", "priority", "response_minutes", "resolution_minutes"
             )
         }
-        inputs = (versions, targets)
-        cache.set(key, inputs, 300)
-    return inputs
+        return versions, targets
+
+    return cache.get_or_set("sla-inputs:" + generation(GENERATION), read, 300)

@@ -167,7 +167,7 @@ def incident_rows(values: Iterable[dict]) -> list[SimpleNamespace]:
     records each were 250 model instances, half of a 50-row API list's time. The SLA
     policies are built from the joined columns, once per policy on the page, for their
     business calendar (sla_view caches it per policy and version)."""
-    policies: dict[int, SlaPolicy] = {}
+    policies: dict[tuple, SlaPolicy] = {}
     rows = []
     for value in values:
         row = SimpleNamespace(**{k: v for k, v in value.items() if "__" not in k})
@@ -180,13 +180,22 @@ def incident_rows(values: Iterable[dict]) -> list[SimpleNamespace]:
                 setattr(person, name, value[role + "__" + name])
             setattr(row, role, person)
         policy_id = value["sla_policy_id"]
-        if policy_id is not None and policy_id not in policies:
-            policies[policy_id] = SlaPolicy(
-                pk=policy_id, **{name: value["sla_policy__" + name] for name in _POLICY}
-            )
-        row.sla_policy = policies.get(policy_id)
+        row.sla_policy = (
+            None
+            if policy_id is None
+            else _policy(policies, policy_id, {n: value["sla_policy__" + n] for n in _POLICY})
+        )
         rows.append(row)
     return rows
+
+
+def _policy(policies: dict[tuple, SlaPolicy], pk: int, fields: dict[str, Any]) -> SlaPolicy:
+    """An SLA policy built from its columns, once per policy and version on a page (for its
+    business calendar, which sla_view caches per policy and version)."""
+    key = (pk, fields["updated_at"])
+    if key not in policies:
+        policies[key] = SlaPolicy(pk=pk, **fields)
+    return policies[key]
 
 
 # What sla_view reads of a row: kept beside its cached representation, so the SLA figures
@@ -246,10 +255,7 @@ def incident_list_page(
         clock = dict(clock)
         policy = clock.pop("policy", None)
         if policy is not None:
-            policy_key = (policy[0], policy[1]["updated_at"])
-            if policy_key not in policies:
-                policies[policy_key] = SlaPolicy(pk=policy[0], **policy[1])
-            policy = policies[policy_key]
+            policy = _policy(policies, *policy)
         sla = serializer.get_sla(SimpleNamespace(**clock, sla_policy=policy), dt, now)
         page.append({**shown, "sla": sla})
     return page
