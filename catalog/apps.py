@@ -16,7 +16,7 @@ class CatalogConfig(AppConfig):
 
         from catalog.models import ConfigurationItem, Service, SupportGroup
         from catalog.roles import roles_sync
-        from core.cache import choices_cache_for
+        from core.cache import choices_cache_for, row_cache_for
 
         post_migrate.connect(roles_sync, dispatch_uid="catalog.roles_sync")
         # Services, groups, CIs and people fill most selects on every list page.
@@ -27,3 +27,6 @@ class CatalogConfig(AppConfig):
             get_user_model(),
             through=(SupportGroup.members.through,),
         )
+        # What every incident page shows of its service and group.
+        row_cache_for(Service)
+        row_cache_for(SupportGroup)

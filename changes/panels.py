@@ -5,7 +5,9 @@ from typing import Any
 
 from incidents.panels import incident_related
 
-JOINS = ("caused_by_change_link__change",)  # with the page's query of the incident
+# With the page's query of the incident: its link to the change that caused it (the change
+# is read only when there is one).
+JOINS = ("caused_by_change_link",)
 
 
 def incident_change_panel(incident: Any, user: Any) -> tuple[str, dict[str, Any]] | None:

@@ -7,6 +7,7 @@ is skipped for RETRY_AFTER seconds, so each request does not wait for a dead ser
 the outage is logged once a minute per process.
 """
 
+import copy
 import hashlib
 import logging
 import time
@@ -255,6 +256,35 @@ def local_set(key: str, value: Any) -> None:
     if len(_local) >= LOCAL_MAX:
         _local.clear()
     _local[key] = value
+
+
+_row_models: dict[type, tuple[str, ...]] = {}
+
+
+def row_cache_for(model: type, *, with_related: tuple[str, ...] = ()) -> None:
+    """Let row_cached keep rows of this small, rarely changed table (services, groups, SLA
+    policies) in each process's memory; a save or delete of one of them, or of the models
+    `with_related` follows (select_related), retires them. Called from the apps' ready()."""
+    _row_models[model] = with_related
+    related = [model._meta.get_field(name).related_model for name in with_related]
+    generation_retired_by("rows:" + model._meta.label_lower, model, *related)
+
+
+def row_cached(model: type, pk: Any) -> Any:
+    """The row of a model registered with row_cache_for, as the database had it when this
+    process last read it under the current generation, or None if there is none. Each
+    caller gets its own copy (changing it changes nothing shared)."""
+    if pk is None:
+        return None
+    label = model._meta.label_lower
+    key = "row:{gen}:{label}:{pk}".format(gen=generation("rows:" + label), label=label, pk=pk)
+    row = local_get(key)
+    if row is None:
+        row = model._default_manager.select_related(*_row_models[model]).filter(pk=pk).first()
+        if row is None:
+            return None
+        local_set(key, row)
+    return copy.copy(row)
 
 
 def choices_html(

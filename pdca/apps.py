@@ -38,10 +38,11 @@ class PdcaConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from core.cache import choices_cache_for
+        from core.cache import choices_cache_for, row_cache_for
         from incidents.panels import incident_panel_register
         from pdca.models import Cycle, Strategy
         from pdca.panels import FLAG, JOINS, incident_pdca_panel, open_item_flag
 
         incident_panel_register(incident_pdca_panel, joins=JOINS, flags={FLAG: open_item_flag})
         choices_cache_for(Cycle, Strategy)  # the cycle select on every incident page
+        row_cache_for(Cycle, with_related=("strategy",))  # the cycle it counts towards

@@ -5,13 +5,14 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef
 
-from core.cache import choices_from_cache
+from core.cache import choices_from_cache, row_cached
 from incidents.panels import incident_related
 from pdca.forms import RecordCycleForm, TriageForm
-from pdca.models import StrategicItem
+from pdca.models import Cycle, StrategicItem
 
-# With the page's query of the incident: its cycle, and whether it waits in triage.
-JOINS = ("pdca_cycle__cycle__strategy",)
+# With the page's query of the incident: its link to a cycle (the cycle itself and its
+# strategy from the row cache), and whether it waits in triage.
+JOINS = ("pdca_cycle",)
 FLAG = "has_open_strategic_item"
 
 
@@ -25,6 +26,8 @@ def incident_pdca_panel(incident: Any, user: Any) -> tuple[str, dict[str, Any]] 
     if not (can_triage or can_view):
         return None
     link = incident_related(incident, "pdca_cycle")
+    if link is not None and (cycle := row_cached(Cycle, link.cycle_id)) is not None:
+        link.cycle = cycle
     open_item = None
     if getattr(incident, FLAG, True):
         open_item = StrategicItem.objects.filter(incident=incident, decided_at__isnull=True).first()

@@ -10,17 +10,20 @@ from core.markdown import markdown_render
 from incidents.panels import incident_related
 from problems.selectors import known_error_list
 
-JOINS = ("problem_link__problem",)  # with the page's query of the incident
+# With the page's query of the incident: its link to a problem (the problem itself is read
+# only when there is one; most incidents have none, and a join costs every page).
+JOINS = ("problem_link",)
 GENERATION = "problems"  # bumped by any save or delete of a problem (problems.apps)
 
 
 def incident_problem_panel(incident: Any, user: Any) -> tuple[str, dict[str, Any]] | None:
     if not user.has_perm("problems.view_problem"):
         return None
+    link = incident_related(incident, "problem_link")
     return (
         "problems/partials/incident_panel.html",
         {
-            "problem_link": incident_related(incident, "problem_link"),
+            "problem": link.problem if link else None,
             "known_errors": known_errors_shown(incident.service_id),
             "can_change": user.has_perm("problems.change_problem"),
         },

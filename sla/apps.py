@@ -7,8 +7,9 @@ class SlaConfig(AppConfig):
     verbose_name = _("Service levels")
 
     def ready(self) -> None:
-        from core.cache import generation_retired_by
+        from core.cache import generation_retired_by, row_cache_for
         from sla.models import SlaPolicy, SlaTarget
         from sla.selectors import GENERATION
 
         generation_retired_by(GENERATION, SlaPolicy, SlaTarget)
+        row_cache_for(SlaPolicy)  # every incident page's clock

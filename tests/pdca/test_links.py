@@ -222,9 +222,10 @@ def test_problems_and_changes_are_linked_by_hand_on_the_cycle_page_and_the_api(
 
 @pytest.mark.django_db
 def test_the_incident_page_reads_its_panels_with_the_incident(client, strategy, mail, manager):
-    """The problem, the change that caused it and the cycle come joined to the incident's
-    one query; the strategic queue is read only when the incident waits there; the
-    service's known errors come from the cache until a problem changes."""
+    """The links to a problem, to the change that caused it and to a cycle come joined to
+    the incident's one query; the problem and the change are read only when linked, the
+    cycle from the row cache; the strategic queue is read only when the incident waits
+    there; the service's known errors come from the cache until a problem changes."""
     from changes.services import change_link_caused_incident
     from pdca.services import strategic_triage
     from problems.services import problem_link_incident
@@ -258,9 +259,14 @@ def test_the_incident_page_reads_its_panels_with_the_incident(client, strategy, 
     for shown in (problem.number, "Queue stuck", change.number, "Relay upgrade", str(cycle),
                   "Keeps coming", "Restart <strong>the</strong> relay"):  # fmt: skip
         assert shown in page
-    for table in ("problems_problemincident", "changes_changecausedincident", "pdca_recordcycle"):
+    for table in ("problems_problemincident", "changes_changecausedincident", "pdca_recordcycle",
+                  "pdca_cycle"):  # fmt: skip
         assert not [q for q in sql if q.startswith('SELECT "{t}"'.format(t=table))]
-    assert not [q for q in sql if q.startswith('SELECT "problems_problem"')]  # known errors
+    # The linked problem and change by their keys; the known errors not at all.
+    for table in ("problems_problem", "changes_change"):
+        read = [q for q in sql if q.startswith('SELECT "{t}"'.format(t=table))]
+        assert len(read) == 1
+        assert 'WHERE "{t}"."id" = '.format(t=table) in read[0]
     assert [q for q in sql if q.startswith('SELECT "pdca_strategicitem"')]
 
     page, sql = look(bare)
@@ -268,6 +274,7 @@ def test_the_incident_page_reads_its_panels_with_the_incident(client, strategy, 
     assert "Relay upgrade" not in page
     assert "Restart <strong>the</strong> relay" in page  # its service's known error
     assert not [q for q in sql if q.startswith('SELECT "pdca_strategicitem"')]
+    assert not [q for q in sql if q.startswith(('SELECT "problems_problem"', 'SELECT "changes_'))]
 
     problem.workaround = "Flush the relay queue"
     problem.save()
