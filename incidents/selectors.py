@@ -141,9 +141,14 @@ def incident_get(*, actor: Any, number: str) -> Incident | None:
     return incident
 
 
-def incident_history(*, incident: Incident) -> QuerySet[Any]:
-    """The audit rows of one incident, oldest first, with who made them."""
-    return incident.history.select_related("history_user").order_by("history_date", "history_id")
+def incident_history(*, incident: Incident, fields: tuple[str, ...] = ()) -> QuerySet[Any]:
+    """The audit rows of one incident, oldest first, with who made them; `fields`: only
+    these fields of each version (a timeline compares a few; the rows have fifty)."""
+    rows = incident.history.select_related("history_user").order_by("history_date", "history_id")
+    if fields:
+        columns = [Incident._meta.get_field(name).attname for name in fields]
+        rows = rows.only(*columns, "history_date", "history_type", "history_user")
+    return rows
 
 
 def incident_portal_list(*, actor: Any) -> QuerySet[Incident]:

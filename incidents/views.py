@@ -37,7 +37,12 @@ from incidents.forms import (
 )
 from incidents.models import IncidentAttachment
 from incidents.panels import incident_form_hints, incident_panels
-from incidents.presentation import incident_timeline, queue_rows_cached, sla_view
+from incidents.presentation import (
+    TIMELINE_FIELDS,
+    incident_timeline,
+    queue_rows_cached,
+    sla_view,
+)
 from incidents.workflow import CALLER_TRANSITIONS, INCIDENT_WORKFLOW
 
 QUEUES = {
@@ -150,7 +155,11 @@ class IncidentDetailView(LoginRequiredMixin, TemplateView):
         ]
         if staff:
             transitions = [t for t in transitions if t.name not in CALLER_TRANSITIONS]
-        history = list(selectors.incident_history(incident=incident)) if staff else []
+        history = (
+            list(selectors.incident_history(incident=incident, fields=TIMELINE_FIELDS))
+            if staff
+            else []
+        )
         assign_form = None
         if staff and incident.is_open:
             assign_form = AssignForm(
