@@ -12,7 +12,7 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import Any
 
@@ -238,23 +238,33 @@ def choices_from_cache(form: Any, scope: str) -> None:
 
 _uncovered: set[str] = set()  # form scopes with a select the option-list cache does not cover
 _local: dict[str, Any] = {}
-LOCAL_MAX = 1024
+LOCAL_MAX = 4096  # entries, the oldest out first; a queue row ~1.5 KB, an API row ~7 KB
 
 
 def local_get(key: str) -> Any:
     return _local.get(key)
 
 
+def local_get_many(keys: Iterable[str]) -> dict[str, Any]:
+    """The values of these keys this process keeps (those it has)."""
+    return {key: value for key in keys if (value := _local.get(key)) is not None}
+
+
 def local_set(key: str, value: Any) -> None:
     """Keep a value in this process's memory. For what the code renders or shapes (HTML,
-    display rows): `key` holds the generations it depends on, so a bump anywhere retires it
-    here at once; a new release's processes start empty, so nothing an older release made
-    is served (Redis would keep it until it expires). Bounded: emptied when full; not kept
-    under a generation made up while Redis was down."""
+    display rows), read on every page: no round trip to Redis, nothing to unpickle (for a
+    50-row page, 1.4 of its 6 ms). `key` holds what the value depends on (generations, an
+    incident's version, the minute), so a bump anywhere retires it here at once; a new
+    release's processes start empty, so nothing an older release made is served. Bounded:
+    when full, the oldest entry goes; not kept under a generation made up while Redis was
+    down."""
     if UNKNOWN_GENERATION in key:
         return
-    if len(_local) >= LOCAL_MAX:
-        _local.clear()
+    while len(_local) >= LOCAL_MAX:
+        try:
+            _local.pop(next(iter(_local)), None)
+        except (StopIteration, RuntimeError):  # emptied or changed by another thread
+            break
     _local[key] = value
 
 

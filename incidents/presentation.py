@@ -1,13 +1,10 @@
 """Read-side helpers for pages and the API: SLA figures right now, and the merged timeline."""
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +13,7 @@ from django.utils.timezone import get_current_timezone_name, localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from core.cache import local_get_many, local_set
 from core.templatetags.core_tags import duration
 from core.timeline import TimelineEntry, timeline_build
 from incidents.choices import IncidentState, Priority
@@ -162,42 +160,33 @@ def queue_rows_html(incidents: Iterable[Incident], now: datetime) -> list[str]:
     return rows
 
 
-ROW_CACHE_SECONDS = 120
-# In the rows' keys: a release that changes how a row is written does not read the rows
-# the previous one cached.
-CODE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
-
-
 def queue_rows_cached(page: QuerySet[Incident], now: datetime) -> list[str]:
     """The page's rows, each rendered once per minute and version of its incident.
 
-    One query reads the page's ids and versions; the rows come from the cache in one round
-    trip; only the rows missing there are read in full and rendered (queue_rows_html). A
-    row's key holds the incident's version (any edit shows on the next request), the
-    language and time zone, and the minute: the SLA badge counts minutes, so it is at most
-    a minute behind as any badge rendered a minute ago, and so are renamed services,
-    groups and people.
+    One query reads the page's ids and versions; the rows come from the process's memory
+    (local_set); only the rows missing there are read in full and rendered
+    (queue_rows_html). A row's key holds the incident's version (any edit shows on the
+    next request), the language and time zone, and the minute: the SLA badge counts
+    minutes, so it is at most a minute behind as any badge rendered a minute ago, and so
+    are renamed services, groups and people.
     """
     versions = list(page.values_list("pk", "version"))
     if not versions:
         return []
-    prefix = "qrow:{code}:{lang}:{tz}:{minute}".format(
-        code=CODE_VERSION,
+    prefix = "qrow:{lang}:{tz}:{minute}".format(
         lang=get_language(),
         tz=get_current_timezone_name(),
         minute=int(now.timestamp()) // 60,
     )
     keys = {pk: "{p}:{pk}:{v}".format(p=prefix, pk=pk, v=version) for pk, version in versions}
-    found = cache.get_many(list(keys.values()))
+    found = local_get_many(keys.values())
     missing = [pk for pk, key in keys.items() if key not in found]
     if missing:
         incidents = list(incident_queue_rows(pks=missing))
         fresh = dict(zip((i.pk for i in incidents), queue_rows_html(incidents, now), strict=True))
         # Read a moment later than the ids: a row whose version moved on meanwhile is shown
         # as it is now, and cached under its new version only.
-        by_key = {
-            "{p}:{pk}:{v}".format(p=prefix, pk=i.pk, v=i.version): fresh[i.pk] for i in incidents
-        }
-        cache.set_many(by_key, ROW_CACHE_SECONDS)
+        for i in incidents:
+            local_set("{p}:{pk}:{v}".format(p=prefix, pk=i.pk, v=i.version), fresh[i.pk])
         found.update({keys[pk]: fresh[pk] for pk in fresh})
     return [found[keys[pk]] for pk, _v in versions if keys[pk] in found]  # SafeStrings

@@ -16,9 +16,15 @@ User = get_user_model()
 
 def cache_clear() -> None:
     """Empty this test worker's part of the cache: on Redis, clear() would flush the keys of
-    the other workers sharing the database too (their cached permissions and pages)."""
+    the other workers sharing the database too (their cached permissions and pages). And
+    what the process keeps in memory (core.cache.local_set): a rolled-back test leaves ids
+    and versions that the next test's new rows take again."""
     from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
+
+    from core import cache as caching
+
+    caching._local.clear()
 
     backend = caches["default"]  # `cache` is a proxy: isinstance() would not see through it
     prefix = backend.key_prefix

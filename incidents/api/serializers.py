@@ -1,14 +1,11 @@
 """Incident API serializers: explicit fields; state, version, priority and SLA read-only."""
 
-import hashlib
 from collections.abc import Iterable
 from datetime import datetime
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -20,6 +17,7 @@ from catalog.api.serializers import (
     UserRefSerializer,
 )
 from catalog.models import ConfigurationItem, Service, SupportGroup
+from core.cache import local_get_many, local_set
 from incidents.choices import Impact, Priority, Urgency
 from incidents.models import Incident, IncidentComment
 from incidents.presentation import sla_view
@@ -204,10 +202,6 @@ SLA_INPUTS = (
     "sla_state", "resolution_target_seconds", "resolution_elapsed_seconds", "sla_refreshed_at",
     "resolution_due_at", "response_due_at", "responded_at",
 )  # fmt: skip
-LIST_ROW_SECONDS = 120
-# In the rows' keys: a release that changes the representation does not read the rows the
-# previous one cached.
-CODE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
 
 
 def incident_list_page(
@@ -222,16 +216,14 @@ def incident_list_page(
     if not pairs:
         return []
     now = timezone.now()
-    prefix = "apirow:{code}:{tz}:{minute}".format(
-        code=CODE_VERSION,
+    prefix = "apirow:{tz}:{minute}".format(
         tz=timezone.get_current_timezone_name(),
         minute=int(now.timestamp()) // 60,
     )
     keys = {pk: "{p}:{pk}:{v}".format(p=prefix, pk=pk, v=version) for pk, version in pairs}
-    found = cache.get_many(list(keys.values()))
+    found = local_get_many(keys.values())
     missing = [pk for pk, key in keys.items() if key not in found]
     if missing:
-        fresh = {}
         for row in incident_rows(rows_of(missing)):
             shown = serializer.to_representation(row)
             del shown["sla"]
@@ -241,10 +233,8 @@ def incident_list_page(
                 clock["policy"] = (policy.pk, {name: getattr(policy, name) for name in _POLICY})
             # Read a moment after the ids: a row that moved on shows as it is now, cached
             # under its new version only.
-            key = "{p}:{pk}:{v}".format(p=prefix, pk=row.pk, v=row.version)
-            fresh[key] = (shown, clock)
-            found[keys[row.pk]] = fresh[key]
-        cache.set_many(fresh, LIST_ROW_SECONDS)
+            local_set("{p}:{pk}:{v}".format(p=prefix, pk=row.pk, v=row.version), (shown, clock))
+            found[keys[row.pk]] = (shown, clock)
     dt = _iso_in(timezone.get_current_timezone())
     policies: dict[tuple, SlaPolicy] = {}
     page = []
