@@ -27,6 +27,7 @@ class CatalogConfig(AppConfig):
             get_user_model(),
             through=(SupportGroup.members.through,),
         )
-        # What every incident page shows of its service and group.
-        row_cache_for(Service)
+        # What every incident page shows of its service and group, and what every new
+        # incident takes from its service.
+        row_cache_for(Service, with_related=("support_group", "sla_policy"))
         row_cache_for(SupportGroup)

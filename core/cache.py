@@ -273,8 +273,9 @@ _row_models: dict[type, tuple[str, ...]] = {}
 
 def row_cache_for(model: type, *, with_related: tuple[str, ...] = ()) -> None:
     """Let row_cached keep rows of this small, rarely changed table (services, groups, SLA
-    policies) in each process's memory; a save or delete of one of them, or of the models
-    `with_related` follows (select_related), retires them. Called from the apps' ready()."""
+    policies) in each process's memory, with the rows of its foreign keys `with_related`
+    (select_related, one level); a save or delete of one of them, or of a row of those
+    related models, retires them all. Called from the apps' ready()."""
     _row_models[model] = with_related
     related = [model._meta.get_field(name).related_model for name in with_related]
     generation_retired_by("rows:" + model._meta.label_lower, model, *related)
@@ -283,7 +284,7 @@ def row_cache_for(model: type, *, with_related: tuple[str, ...] = ()) -> None:
 def row_cached(model: type, pk: Any) -> Any:
     """The row of a model registered with row_cache_for, as the database had it when this
     process last read it under the current generation, or None if there is none. Each
-    caller gets its own copy (changing it changes nothing shared)."""
+    caller gets its own copy, its related rows too (changing it changes nothing shared)."""
     if pk is None:
         return None
     label = model._meta.label_lower
@@ -294,7 +295,11 @@ def row_cached(model: type, pk: Any) -> Any:
         if row is None:
             return None
         local_set(key, row)
-    return copy.copy(row)
+    clone = copy.copy(row)
+    for name in _row_models[model]:
+        if (related := getattr(row, name)) is not None:
+            setattr(clone, name, copy.copy(related))
+    return clone
 
 
 def choices_html(

@@ -4,16 +4,14 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from catalog.models import Service, SupportGroup
-from core.cache import CHOICES, generation, row_cached
+from core.cache import generation, local_get, local_set, row_cached
 from incidents.choices import IncidentState
 from incidents.models import Incident, IncidentAttachment, IncidentComment
 from incidents.panels import incident_panel_flags, incident_panel_joins
 from sla.models import SlaPolicy
-from sla.selectors import GENERATION as SLA
 
 OPEN_STATES = (IncidentState.NEW, IncidentState.IN_PROGRESS, IncidentState.ON_HOLD)
 # Long texts a queue row never shows (the CSV export does not either).
@@ -165,29 +163,25 @@ GROUP_MEMBERS = "group-members"  # retired by people, groups and memberships (in
 
 
 def group_recipients(*, group_id: int | None) -> list[SimpleNamespace]:
-    """A group's active members as a notification needs them (id and address), cached
-    until a person, a group or a membership changes: every incident logged to a group
-    notifies it, and the members rarely change."""
+    """A group's active members as a notification needs them (id and address), kept in the
+    process's memory until a person, a group or a membership changes: every incident
+    logged to a group notifies it, and the members rarely change."""
     if group_id is None:
         return []
-    members = cache.get_or_set(
-        "group-members:{gen}:{pk}".format(gen=generation(GROUP_MEMBERS), pk=group_id),
-        lambda: list(
+    key = "group-members:{gen}:{pk}".format(gen=generation(GROUP_MEMBERS), pk=group_id)
+    members = local_get(key)
+    if members is None:
+        members = list(
             get_user_model()
             .objects.filter(support_groups=group_id, is_active=True)
             .order_by("pk")
             .values_list("pk", "email")
-        ),
-        600,
-    )
+        )
+        local_set(key, members)
     return [SimpleNamespace(pk=pk, email=email) for pk, email in members]
 
 
 def service_for_incident(*, pk: int) -> Any:
-    """A service with what incident_create reads of it (its group and SLA policy), or None;
-    cached until a service, group, person or SLA policy changes: every create names one."""
-    return cache.get_or_set(
-        "service:{c}:{s}:{pk}".format(c=generation(CHOICES), s=generation(SLA), pk=pk),
-        lambda: Service.objects.select_related("support_group", "sla_policy").filter(pk=pk).first(),
-        600,
-    )
+    """A service with what incident_create reads of it (its group and SLA policy), or None,
+    from the process's row cache (core.cache.row_cached): every create names one."""
+    return row_cached(Service, pk)

@@ -45,10 +45,12 @@ def test_a_save_or_a_delete_shows_at_once():
 
 
 def test_each_caller_gets_its_own_copy():
-    service = ServiceFactory(name="Mail")
+    service = ServiceFactory(name="Mail", support_group=SupportGroupFactory(name="Desk"))
     mine = row_cached(Service, service.pk)
     mine.name = "Changed only here"
-    assert row_cached(Service, service.pk).name == "Mail"
+    mine.support_group.name = "And here"
+    again = row_cached(Service, service.pk)
+    assert (again.name, again.support_group.name) == ("Mail", "Desk")
 
 
 def test_a_renamed_strategy_retires_its_cycles():
