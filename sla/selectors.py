@@ -1,11 +1,11 @@
 """SLA reads."""
 
+import time
 from datetime import datetime
 
-from django.core.cache import cache
 from django.db.models import Count, QuerySet
 
-from core.cache import generation
+from core.cache import generation, local_get, local_set
 from sla.models import SlaPolicy, SlaTarget
 
 GENERATION = "sla"  # bumped by any save or delete of a policy or a target (sla.apps)
@@ -25,9 +25,9 @@ def sla_policy_default() -> SlaPolicy | None:
 
 def sla_inputs() -> tuple[dict[int, datetime], dict[tuple[int, int], tuple[int, int]]]:
     """Every policy's version (updated_at) and every target's (response, resolution)
-    minutes by (policy, priority): what the clock of every incident write needs, from the
-    cache (two queries on every write before). A target written without signals (bulk)
-    is seen within five minutes."""
+    minutes by (policy, priority): what the clock of every incident write needs, kept in
+    the process's memory (two queries on every write before; callers must not change
+    them). A target written without signals (bulk) is seen within five minutes."""
 
     def read() -> tuple[dict, dict]:
         versions = dict(SlaPolicy.objects.values_list("pk", "updated_at"))
@@ -39,4 +39,11 @@ def sla_inputs() -> tuple[dict[int, datetime], dict[tuple[int, int], tuple[int, 
         }
         return versions, targets
 
-    return cache.get_or_set("sla-inputs:" + generation(GENERATION), read, 300)
+    key = "sla-inputs:{gen}:{period}".format(
+        gen=generation(GENERATION), period=int(time.time()) // 300
+    )
+    inputs = local_get(key)
+    if inputs is None:
+        inputs = read()
+        local_set(key, inputs)
+    return inputs
