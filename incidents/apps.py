@@ -24,11 +24,12 @@ class IncidentsConfig(AppConfig):
         from django.contrib.auth import get_user_model
 
         from catalog.models import SupportGroup
-        from core.cache import generation_retired_by
+        from core.cache import generation_retired_by, row_cache_for
         from incidents.selectors import GROUP_MEMBERS
 
         # The members a group's notifications go to (incidents.selectors.group_recipients).
         user = get_user_model()
+        row_cache_for(user)  # the caller and assignee on every incident page
         generation_retired_by(
             GROUP_MEMBERS, user, SupportGroup, through=(SupportGroup.members.through,)
         )

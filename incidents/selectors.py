@@ -81,8 +81,8 @@ def incident_queue_rows(*, pks: list[int]) -> QuerySet[Incident]:
 def incident_get(*, actor: Any, number: str) -> Incident | None:
     """One incident by number with its page's related rows, or None if not visible.
 
-    Its service, group and SLA policy come from each process's row cache (row_cached);
-    its caller and assignee in one query. Whether it has CIs, watchers, attachments and
+    Its service, group, SLA policy, caller and assignee come from each process's row
+    cache (row_cached). Whether it has CIs, watchers, attachments and
     children is asked with the incident; only those it has are then read (most incidents
     have none of some of them). The panels of higher apps add their joins and flags to
     that query (incidents.panels). Fewer joins: Django compiles the query in a third of
@@ -109,17 +109,17 @@ def incident_get(*, actor: Any, number: str) -> Incident | None:
     if not found:
         return None
     incident = found[0]
+    user = get_user_model()
     for field, model in (
         ("service", Service),
         ("assignment_group", SupportGroup),
         ("sla_policy", SlaPolicy),
+        ("caller", user),
+        ("assignee", user),
     ):
-        # Not there (deleted meanwhile): left to the relation's own query.
+        # None, or not there (deleted meanwhile): left to the relation's own query.
         if (row := row_cached(model, getattr(incident, field + "_id"))) is not None:
             setattr(incident, field, row)
-    people = get_user_model().objects.in_bulk({incident.caller_id, incident.assignee_id} - {None})
-    incident.caller = people[incident.caller_id]
-    incident.assignee = people.get(incident.assignee_id)
     if incident.parent_id is not None:
         incident.parent = Incident.objects.get(pk=incident.parent_id)
     lookups: list[Any] = [Prefetch("comments", queryset=comments)]

@@ -68,13 +68,15 @@ def test_a_renamed_strategy_retires_its_cycles():
 
 
 def test_the_incident_page_reads_its_service_group_and_policy_once(client, agent):
-    """A second incident of the same service reads no service, group or policy row; a
-    renamed service or group shows on the very next page."""
+    """A second incident of the same service reads no service, group, policy or person
+    row; a renamed service, group or caller shows on the very next page."""
     group = SupportGroupFactory(name="Mail desk")
     service = ServiceFactory(name="Mail", support_group=group)
     policy = SlaPolicyFactory()
     first = IncidentFactory(service=service, assignment_group=group, sla_policy=policy)
-    second = IncidentFactory(service=service, assignment_group=group, sla_policy=policy)
+    second = IncidentFactory(
+        service=service, assignment_group=group, sla_policy=policy, caller=first.caller
+    )
     client.force_login(agent)
 
     def look(incident):
@@ -88,11 +90,16 @@ def test_the_incident_page_reads_its_service_group_and_policy_once(client, agent
     assert "Mail desk" in page
     for table in ("catalog_service", "catalog_supportgroup", "sla_slapolicy"):
         assert not [q for q in sql if q.startswith('SELECT "{t}"'.format(t=table))], table
+    # The people: only the signed-in user's own row (the session's), not the caller's.
+    assert len([q for q in sql if q.startswith('SELECT "auth_user"')]) == 1
 
     service.name = "E-mail"
     service.save()
     group.name = "Messaging desk"
     group.save()
+    second.caller.first_name, second.caller.last_name = "Lena", "Berg"
+    second.caller.save()
     page, _sql = look(second)
     assert "E-mail" in page
     assert "Messaging desk" in page
+    assert "Lena Berg" in page
