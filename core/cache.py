@@ -272,10 +272,11 @@ _row_models: dict[type, tuple[str, ...]] = {}
 
 
 def row_cache_for(model: type, *, with_related: tuple[str, ...] = ()) -> None:
-    """Let row_cached keep rows of this small, rarely changed table (services, groups, SLA
-    policies) in each process's memory, with the rows of its foreign keys `with_related`
-    (select_related, one level); a save or delete of one of them, or of a row of those
-    related models, retires them all. Called from the apps' ready()."""
+    """Let row_cached keep rows of this rarely changed table that pages show by the
+    thousand (services, groups, SLA policies, people) in each process's memory, with the
+    rows of its foreign keys `with_related` (select_related, one level); a save or delete
+    of one of them, or of a row of those related models, retires them all (a queryset
+    .update() does not: use save()). Called from the apps' ready()."""
     _row_models[model] = with_related
     related = [model._meta.get_field(name).related_model for name in with_related]
     generation_retired_by("rows:" + model._meta.label_lower, model, *related)
