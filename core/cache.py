@@ -160,7 +160,10 @@ def generation_bump(*names: str) -> None:
 
     def bump() -> None:
         fresh = {name: uuid.uuid4().hex for name in names}
-        cache.set_many({"gen:" + name: value for name, value in fresh.items()}, None)
+        if cache.set_many({"gen:" + name: value for name, value in fresh.items()}, None):
+            # Not written (Redis down): this process at least forgets what it kept; the
+            # others keep theirs until it is LOCAL_SECONDS old.
+            _local.clear()
         memo = _request_generations.get()
         if memo is not None:
             memo.update(fresh)
@@ -170,6 +173,7 @@ def generation_bump(*names: str) -> None:
 
 
 CHOICES = "choices"
+UNSHOWN_FIELDS = {"last_login"}  # a save of only these retires no cached values
 _choice_models: set[type] = set()
 
 
@@ -184,7 +188,9 @@ def generation_retired_by(
     `through` m2m table changes. Called from the apps' ready()."""
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    def retire(**kwargs: Any) -> None:
+    def retire(update_fields: Any = None, **kwargs: Any) -> None:
+        if update_fields is not None and set(update_fields) <= UNSHOWN_FIELDS:
+            return  # a log-in's save of last_login: nothing cached shows it
         generation_bump(name)
 
     _generation_names.add(name)
@@ -237,27 +243,36 @@ def choices_from_cache(form: Any, scope: str) -> None:
 
 
 _uncovered: set[str] = set()  # form scopes with a select the option-list cache does not cover
-_local: dict[str, Any] = {}
+_local: dict[str, tuple[float, Any]] = {}  # key: (monotonic time it expires, value)
 LOCAL_MAX = 4096  # entries, the oldest out first; a queue row ~1.5 KB, an API row ~7 KB
+LOCAL_SECONDS = 300  # at most this old: bounds what a lost generation bump leaves behind
 
 
 def local_get(key: str) -> Any:
-    return _local.get(key)
+    entry = _local.get(key)
+    return entry[1] if entry is not None and entry[0] > time.monotonic() else None
 
 
 def local_get_many(keys: Iterable[str]) -> dict[str, Any]:
     """The values of these keys this process keeps (those it has)."""
-    return {key: value for key in keys if (value := _local.get(key)) is not None}
+    now = time.monotonic()
+    found = {}
+    for key in keys:
+        entry = _local.get(key)
+        if entry is not None and entry[0] > now:
+            found[key] = entry[1]
+    return found
 
 
 def local_set(key: str, value: Any) -> None:
-    """Keep a value in this process's memory. For what the code renders or shapes (HTML,
-    display rows), read on every page: no round trip to Redis, nothing to unpickle (for a
-    50-row page, 1.4 of its 6 ms). `key` holds what the value depends on (generations, an
-    incident's version, the minute), so a bump anywhere retires it here at once; a new
-    release's processes start empty, so nothing an older release made is served. Bounded:
-    when full, the oldest entry goes; not kept under a generation made up while Redis was
-    down."""
+    """Keep a value in this process's memory for at most LOCAL_SECONDS. For what pages
+    read on every request (rendered HTML, display rows, the rows of small tables): no
+    round trip to Redis, nothing to unpickle (for a 50-row page, 1.4 of its 6 ms). `key`
+    holds what the value depends on (generations, an incident's version, the minute), so
+    a bump anywhere retires it here at once, and a bump lost with Redis down is outlived
+    by five minutes at most; a new release's processes start empty. Bounded: when full,
+    the oldest entry goes; not kept under a generation made up while Redis was down.
+    Callers share the value: they must not change it."""
     if UNKNOWN_GENERATION in key:
         return
     while len(_local) >= LOCAL_MAX:
@@ -265,7 +280,7 @@ def local_set(key: str, value: Any) -> None:
             _local.pop(next(iter(_local)), None)
         except (StopIteration, RuntimeError):  # emptied or changed by another thread
             break
-    _local[key] = value
+    _local[key] = (time.monotonic() + LOCAL_SECONDS, value)
 
 
 _row_models: dict[type, tuple[str, ...]] = {}
@@ -296,10 +311,19 @@ def row_cached(model: type, pk: Any) -> Any:
         if row is None:
             return None
         local_set(key, row)
-    clone = copy.copy(row)
+    clone = _copy(row)
     for name in _row_models[model]:
         if (related := getattr(row, name)) is not None:
-            setattr(clone, name, copy.copy(related))
+            setattr(clone, name, _copy(related))
+    return clone
+
+
+def _copy(row: Any) -> Any:
+    """A model instance of its own: its lists and dicts (JSON fields) copied too."""
+    clone = copy.copy(row)
+    for name, value in list(vars(clone).items()):
+        if isinstance(value, list | dict) and not name.startswith("_"):
+            setattr(clone, name, copy.deepcopy(value))
     return clone
 
 

@@ -1,6 +1,5 @@
 """SLA reads."""
 
-import time
 from datetime import datetime
 
 from django.db.models import Count, QuerySet
@@ -27,7 +26,8 @@ def sla_inputs() -> tuple[dict[int, datetime], dict[tuple[int, int], tuple[int, 
     """Every policy's version (updated_at) and every target's (response, resolution)
     minutes by (policy, priority): what the clock of every incident write needs, kept in
     the process's memory (two queries on every write before; callers must not change
-    them). A target written without signals (bulk) is seen within five minutes."""
+    them). A target written without signals (bulk) is seen within five minutes
+    (core.cache.LOCAL_SECONDS)."""
 
     def read() -> tuple[dict, dict]:
         versions = dict(SlaPolicy.objects.values_list("pk", "updated_at"))
@@ -39,9 +39,7 @@ def sla_inputs() -> tuple[dict[int, datetime], dict[tuple[int, int], tuple[int, 
         }
         return versions, targets
 
-    key = "sla-inputs:{gen}:{period}".format(
-        gen=generation(GENERATION), period=int(time.time()) // 300
-    )
+    key = "sla-inputs:" + generation(GENERATION)
     inputs = local_get(key)
     if inputs is None:
         inputs = read()

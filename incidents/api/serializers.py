@@ -247,8 +247,15 @@ def incident_list_page(
         if policy is not None:
             policy = _policy(policies, *policy)
         sla = serializer.get_sla(SimpleNamespace(**clock, sla_policy=policy), dt, now)
-        page.append({**shown, "sla": sla})
+        row = {**shown, "sla": sla}  # the cached row is shared: the page gets a copy
+        for name in NESTED:
+            if isinstance(value := row[name], dict):
+                row[name] = dict(value)
+        page.append(row)
     return page
+
+
+NESTED = ("service", "assignment_group", "assignee", "caller")  # {"id": ..., "name": ...}
 
 
 class ServiceField(serializers.PrimaryKeyRelatedField):

@@ -117,3 +117,40 @@ def test_process_memory_keeps_nothing_under_a_made_up_generation_and_stays_bound
     assert caching.local_get("k2") == 2
     caching.local_set("k3", 3)  # full: the oldest goes
     assert caching.local_get_many(["k0", "k1", "k2", "k3"]) == {"k1": 1, "k2": 2, "k3": 3}
+
+
+def test_process_memory_keeps_a_value_five_minutes_at_most(monkeypatch):
+    from types import SimpleNamespace
+
+    from core import cache as caching
+
+    now = 1_000.0
+    monkeypatch.setattr(caching, "_local", {})
+    monkeypatch.setattr(caching, "time", SimpleNamespace(monotonic=lambda: now))
+    caching.local_set("k", "v")
+    now += caching.LOCAL_SECONDS - 1
+    assert caching.local_get("k") == "v"
+    now += 1
+    assert caching.local_get("k") is None
+    assert caching.local_get_many(["k"]) == {}
+
+
+def test_a_bump_redis_did_not_take_empties_this_processs_memory(monkeypatch):
+    from core import cache as caching
+
+    monkeypatch.setattr(caching, "_local", {})
+    caching.local_set("k", "v")
+    generation_bump("choices")
+    assert caching.local_get("k") == "v"  # written: the key's generation retires it
+    monkeypatch.setattr(cache, "set_many", lambda data, *args, **kwargs: list(data))
+    generation_bump("choices")
+    assert caching.local_get("k") is None
+
+
+def test_a_log_in_retires_no_cached_people(agent):
+    before = generation("rows:auth.user")
+    agent.save(update_fields=["last_login"])
+    assert generation("rows:auth.user") == before
+    agent.first_name = "Ebba"
+    agent.save()
+    assert generation("rows:auth.user") != before

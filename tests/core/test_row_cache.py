@@ -12,6 +12,7 @@ from django.urls import reverse
 from catalog.models import Service
 from core.cache import row_cached
 from pdca.models import Cycle, Strategy
+from sla.models import SlaPolicy
 from tests.factories import (
     IncidentFactory,
     ServiceFactory,
@@ -53,6 +54,12 @@ def test_each_caller_gets_its_own_copy():
     assert (again.name, again.support_group.name) == ("Mail", "Desk")
 
 
+def test_a_copy_has_lists_of_its_own():
+    policy = SlaPolicyFactory(work_days=[0, 1, 2, 3, 4])
+    row_cached(SlaPolicy, policy.pk).work_days.append(5)
+    assert row_cached(SlaPolicy, policy.pk).work_days == [0, 1, 2, 3, 4]
+
+
 def test_a_renamed_strategy_retires_its_cycles():
     strategy = Strategy.objects.create(
         name="Stable mail", vision="Mail just works.", owner=UserFactory(username="owner"),
@@ -75,7 +82,11 @@ def test_the_incident_page_reads_its_service_group_and_policy_once(client, agent
     policy = SlaPolicyFactory()
     first = IncidentFactory(service=service, assignment_group=group, sla_policy=policy)
     second = IncidentFactory(
-        service=service, assignment_group=group, sla_policy=policy, caller=first.caller
+        service=service,
+        assignment_group=group,
+        sla_policy=policy,
+        caller=first.caller,
+        assignee=UserFactory(username="pia", first_name="Pia", last_name="Ek"),
     )
     client.force_login(agent)
 
@@ -86,12 +97,14 @@ def test_the_incident_page_reads_its_service_group_and_policy_once(client, agent
         return page, [q["sql"] for q in queries.captured_queries]
 
     look(first)
+    look(second)
     page, sql = look(second)
-    assert "Mail desk" in page
+    assert "<dt>Group</dt><dd>Mail desk</dd>" in page
     for table in ("catalog_service", "catalog_supportgroup", "sla_slapolicy"):
         assert not [q for q in sql if q.startswith('SELECT "{t}"'.format(t=table))], table
     # The people: only the signed-in user's own row (the session's), not the caller's.
     assert len([q for q in sql if q.startswith('SELECT "auth_user"')]) == 1
+    assert "<dt>Assigned to</dt><dd>Pia Ek</dd>" in page
 
     service.name = "E-mail"
     service.save()
@@ -99,7 +112,10 @@ def test_the_incident_page_reads_its_service_group_and_policy_once(client, agent
     group.save()
     second.caller.first_name, second.caller.last_name = "Lena", "Berg"
     second.caller.save()
+    second.assignee.last_name = "Ekberg"
+    second.assignee.save()
     page, _sql = look(second)
-    assert "E-mail" in page
-    assert "Messaging desk" in page
-    assert "Lena Berg" in page
+    assert '">E-mail</a></dd>' in page
+    assert "<dt>Group</dt><dd>Messaging desk</dd>" in page
+    assert "<dt>Caller</dt><dd>Lena Berg</dd>" in page
+    assert "<dt>Assigned to</dt><dd>Pia Ekberg</dd>" in page

@@ -308,6 +308,30 @@ def test_list_rows_come_from_the_cache_yet_show_every_change_and_this_instants_s
     assert titles[numbers[0]] == "Mail down 0"
 
 
+def test_a_list_page_gets_rows_of_its_own(api_client, agent, service):
+    """The rows are kept in the process and shared: what one page does to its rows (nested
+    ones too) does not reach the next page."""
+    from incidents import selectors
+    from incidents.api import serializers as s
+
+    create(api_client(agent), service, title="Mail down")
+    visible = selectors.incident_list(actor=agent)
+    pairs = list(visible.values_list("pk", "version"))
+
+    def page():
+        return s.incident_list_page(
+            pairs,
+            lambda ids: visible.filter(pk__in=ids).values(*s.LIST_VALUES),
+            s.IncidentOutputSerializer(),
+        )
+
+    mine = page()
+    mine[0]["title"] = mine[0]["service"]["name"] = mine[0]["caller"]["username"] = "changed"
+    again = page()[0]
+    assert (again["title"], again["service"]["name"]) == ("Mail down", service.name)
+    assert again["caller"]["username"] == agent.username
+
+
 def test_create_reads_its_service_from_the_cache_and_follows_every_change(
     api_client, agent, service
 ):

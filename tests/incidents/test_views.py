@@ -103,6 +103,11 @@ def test_the_timeline_names_each_change_with_a_fixed_number_of_queries(client, a
     page, many = look()
     assert len([e for e in page.context["timeline"] if e.kind == "change"]) == 5
     assert many == few
+    with CaptureQueriesContext(connection) as queries:
+        client.get(incident.get_absolute_url())
+    (history,) = [q["sql"] for q in queries.captured_queries if "historicalincident" in q["sql"]]
+    assert '"title"' in history
+    assert '"description"' not in history
 
 
 def test_transition_through_the_page_and_a_refusal_message(client, agent, service):
