@@ -232,8 +232,11 @@ def incident_list_page(
             if policy is not None:
                 clock["policy"] = (policy.pk, {name: getattr(policy, name) for name in _POLICY})
             # Read a moment after the ids: a row that moved on shows as it is now, cached
-            # under its new version only.
-            local_set("{p}:{pk}:{v}".format(p=prefix, pk=row.pk, v=row.version), (shown, clock))
+            # under its new version only. Long texts (pasted logs) are not kept: they would
+            # make the process's 4,096 entries weigh gigabytes.
+            if len(row.description) + len(row.resolution_notes) <= ROW_TEXT_KEPT:
+                key = "{p}:{pk}:{v}".format(p=prefix, pk=row.pk, v=row.version)
+                local_set(key, (shown, clock))
             found[keys[row.pk]] = (shown, clock)
     dt = _iso_in(timezone.get_current_timezone())
     policies: dict[tuple, SlaPolicy] = {}
@@ -255,6 +258,7 @@ def incident_list_page(
     return page
 
 
+ROW_TEXT_KEPT = 4000  # characters of description and resolution notes in a kept row
 NESTED = ("service", "assignment_group", "assignee", "caller")  # {"id": ..., "name": ...}
 
 

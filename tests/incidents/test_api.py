@@ -332,6 +332,22 @@ def test_a_list_page_gets_rows_of_its_own(api_client, agent, service):
     assert again["caller"]["username"] == agent.username
 
 
+def test_a_list_keeps_no_row_with_a_long_text(api_client, agent, service):
+    """A row whose description is long (a pasted log) is shown in full each time but not
+    kept in the process's memory; the short ones are."""
+    from core import cache as caching
+
+    client = api_client(agent)
+    log = "kernel: eth0 link down\n" * 400
+    create(client, service, title="Pasted log", description=log)
+    create(client, service, title="Short")
+    for _ in range(2):
+        rows = {row["title"]: row for row in client.get(URL).json()["results"]}
+        assert rows["Pasted log"]["description"] == log
+    kept = [value[0]["title"] for key, (_t, value) in caching._local.items() if "apirow" in key]
+    assert kept == ["Short"]
+
+
 def test_create_reads_its_service_from_the_cache_and_follows_every_change(
     api_client, agent, service
 ):
