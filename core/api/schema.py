@@ -213,8 +213,9 @@ class DeskAutoSchema(StandardizedAutoSchema):
                     continue
                 if parameter.location != OpenApiParameter.QUERY or parameter.name in extra:
                     continue
-                kind = "array" if parameter.many else _json_type(parameter.type)
-                codes = set(_QUERY_PARAMETER_CODES.get(kind, {"invalid"}))
+                codes = set(_QUERY_PARAMETER_CODES.get(_json_type(parameter.type), {"invalid"}))
+                if parameter.many:  # the list's own codes, and each item's as its type's
+                    codes |= _QUERY_PARAMETER_CODES["array"]
                 if parameter.required:
                     codes.add("required")
                 if parameter.enum:
