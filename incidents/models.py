@@ -20,6 +20,14 @@ from incidents.choices import (
 from incidents.constants import NUMBER_PREFIX
 from sla.models import SlaTrackedMixin
 
+# The audit rows are read by incident (id) and date only: the indexes the incident's own
+# fields carry are not copied onto them (they cost every write and every imported event).
+HISTORY_UNINDEXED = [
+    "number", "opened_at", "opened_by", "caller", "service", "priority", "assignment_group",
+    "assignee", "is_major", "parent", "sla_policy", "response_due_at", "resolution_due_at",
+    "resolution_warn_at", "sla_state",
+]  # fmt: skip
+
 
 class Incident(RecordBase, SlaTrackedMixin):
     """An unplanned interruption or reduction in quality of a service."""
@@ -125,7 +133,9 @@ class Incident(RecordBase, SlaTrackedMixin):
     resolution_target_seconds = models.PositiveIntegerField(null=True, blank=True)
     resolution_warn_at = models.DateTimeField(null=True, blank=True, db_index=True)
     sla_refreshed_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["updated_at", "sla_refreshed_at"])
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "sla_refreshed_at"], no_db_index=HISTORY_UNINDEXED
+    )
 
     class Meta:
         ordering = ["-opened_at", "-pk"]
