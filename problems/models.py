@@ -12,6 +12,13 @@ from incidents.choices import Impact, Priority, Urgency
 from problems.choices import ProblemState, RcaMethod, SuggestionStatus
 from problems.constants import NUMBER_PREFIX
 
+# The audit rows are read by record (id) and date only: the indexes the record's own fields
+# carry are not copied onto them (they cost every write).
+HISTORY_UNINDEXED = [
+    "number", "opened_at", "state", "known_error", "source_ref", "opened_by", "service",
+    "assignment_group", "assignee",
+]  # fmt: skip
+
 
 class Problem(RecordBase):
     """The unknown cause of one or more incidents, until it is found and removed."""
@@ -89,7 +96,7 @@ class Problem(RecordBase):
         db_index=True,
         help_text=_("The problem's id in the system it was imported from."),
     )
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], no_db_index=HISTORY_UNINDEXED)
 
     class Meta:
         ordering = ["-opened_at", "-pk"]

@@ -407,17 +407,3 @@ def test_a_transition_validates_what_it_changes(agent):
     assert "resolution_code" in bad_code.value.message_dict
     incident.refresh_from_db()
     assert (incident.state, incident.version) == ("new", 1)
-
-
-@pytest.mark.django_db
-def test_the_audit_table_carries_only_the_indexes_its_reads_use():
-    """Audit rows are read by incident and date (and a deleted user's rows by history_user);
-    the incident's own indexes are not copied onto them, so each write and each imported
-    event maintains four indexes, not twenty."""
-    from django.db import connection
-
-    table = Incident.history.model._meta.db_table
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, table)
-    indexed = {tuple(c["columns"]) for c in constraints.values() if c["index"] or c["primary_key"]}
-    assert indexed == {("history_id",), ("id",), ("history_date",), ("history_user_id",)}
