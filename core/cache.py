@@ -249,8 +249,7 @@ LOCAL_SECONDS = 300  # at most this old: bounds what a lost generation bump leav
 
 
 def local_get(key: str) -> Any:
-    entry = _local.get(key)
-    return entry[1] if entry is not None and entry[0] > time.monotonic() else None
+    return local_get_many((key,)).get(key)
 
 
 def local_get_many(keys: Iterable[str]) -> dict[str, Any]:
@@ -283,6 +282,16 @@ def local_set(key: str, value: Any) -> None:
     _local[key] = (time.monotonic() + LOCAL_SECONDS, value)
 
 
+def local_get_or_set(key: str, make: Callable[[], Any]) -> Any:
+    """The value this process keeps under `key`, or make()'s, kept (local_set) unless None."""
+    value = local_get(key)
+    if value is None:
+        value = make()
+        if value is not None:
+            local_set(key, value)
+    return value
+
+
 _row_models: dict[type, tuple[str, ...]] = {}
 
 
@@ -305,12 +314,12 @@ def row_cached(model: type, pk: Any) -> Any:
         return None
     label = model._meta.label_lower
     key = "row:{gen}:{label}:{pk}".format(gen=generation("rows:" + label), label=label, pk=pk)
-    row = local_get(key)
+    row = local_get_or_set(
+        key,
+        lambda: model._default_manager.select_related(*_row_models[model]).filter(pk=pk).first(),
+    )
     if row is None:
-        row = model._default_manager.select_related(*_row_models[model]).filter(pk=pk).first()
-        if row is None:
-            return None
-        local_set(key, row)
+        return None
     clone = _copy(row)
     for name in _row_models[model]:
         if (related := getattr(row, name)) is not None:

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from catalog.models import Service, SupportGroup
-from core.cache import generation, local_get, local_set, row_cached
+from core.cache import generation, local_get_or_set, row_cached
 from incidents.choices import IncidentState
 from incidents.models import Incident, IncidentAttachment, IncidentComment
 from incidents.panels import incident_panel_flags, incident_panel_joins
@@ -168,16 +168,15 @@ def group_recipients(*, group_id: int | None) -> list[SimpleNamespace]:
     logged to a group notifies it, and the members rarely change."""
     if group_id is None:
         return []
-    key = "group-members:{gen}:{pk}".format(gen=generation(GROUP_MEMBERS), pk=group_id)
-    members = local_get(key)
-    if members is None:
-        members = list(
+    members = local_get_or_set(
+        "group-members:{gen}:{pk}".format(gen=generation(GROUP_MEMBERS), pk=group_id),
+        lambda: list(
             get_user_model()
             .objects.filter(support_groups=group_id, is_active=True)
             .order_by("pk")
             .values_list("pk", "email")
-        )
-        local_set(key, members)
+        ),
+    )
     return [SimpleNamespace(pk=pk, email=email) for pk, email in members]
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.template.defaultfilters import truncatechars
 
-from core.cache import generation, local_get, local_set
+from core.cache import generation, local_get_or_set
 from core.markdown import markdown_render
 from incidents.panels import incident_related
 from problems.selectors import known_error_list
@@ -32,12 +32,11 @@ def incident_problem_panel(incident: Any, user: Any) -> tuple[str, dict[str, Any
 
 def known_errors_shown(service_id: int | None) -> list[dict[str, Any]]:
     """The service's first five known errors as the panel shows them (workaround rendered),
-    kept until a problem changes (local_set): every incident page of the service shows the
+    kept until a problem changes (local_get_or_set): every incident page of the service shows the
     same."""
-    key = "known-errors:{gen}:{service}".format(gen=generation(GENERATION), service=service_id)
-    shown = local_get(key)
-    if shown is None:
-        shown = [
+    return local_get_or_set(
+        "known-errors:{gen}:{service}".format(gen=generation(GENERATION), service=service_id),
+        lambda: [
             {
                 "number": problem.number,
                 "title": problem.title,
@@ -47,6 +46,5 @@ def known_errors_shown(service_id: int | None) -> list[dict[str, Any]]:
                 ),
             }
             for problem in known_error_list(service_id=service_id)[:5]
-        ]
-        local_set(key, shown)
-    return shown
+        ],
+    )

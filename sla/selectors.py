@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.db.models import Count, QuerySet
 
-from core.cache import generation, local_get, local_set
+from core.cache import generation, local_get_or_set
 from sla.models import SlaPolicy, SlaTarget
 
 GENERATION = "sla"  # bumped by any save or delete of a policy or a target (sla.apps)
@@ -39,9 +39,4 @@ def sla_inputs() -> tuple[dict[int, datetime], dict[tuple[int, int], tuple[int, 
         }
         return versions, targets
 
-    key = "sla-inputs:" + generation(GENERATION)
-    inputs = local_get(key)
-    if inputs is None:
-        inputs = read()
-        local_set(key, inputs)
-    return inputs
+    return local_get_or_set("sla-inputs:" + generation(GENERATION), read)
